@@ -124,3 +124,24 @@ TEST(AdaptiveSampler, SpawnsNeighboursOnlyWherePredictionsMiss) {
 
 }  // namespace
 }  // namespace hwnas::predictors
+
+namespace hwnas::predictors {
+namespace {
+
+TEST(KernelConfigJson, RebuildsTheSameKernelFromTheStoredText) {
+  PriorSamplerOptions options;
+  options.archs_per_space = 5;
+  for (const auto& sample : sample_prior_kernels(options, default_fusion_rules("torchscript-cpu-t1"), 60, 2)) {
+    const std::string json = kernel_config_json(sample.graph);
+    EXPECT_EQ(json.find("cell"), std::string::npos) << "node names must not leak into the config key";
+    const KernelSample back = kernel_from_config_json(sample.kernel.type, json);
+    EXPECT_EQ(back.kernel.key, sample.kernel.key);
+    EXPECT_EQ(kernel_config_json(back.graph), json);
+  }
+  EXPECT_THROW(kernel_from_config_json("conv-bn", "{oops"), Error);
+  const std::string relu_json = kernel_config_json(build_kernel("relu", {.h = 4, .w = 4, .cin = 8}).graph);
+  EXPECT_THROW(kernel_from_config_json("conv", relu_json), Error);
+}
+
+}  // namespace
+}  // namespace hwnas::predictors

@@ -1,7 +1,6 @@
 #include "hwnas/predictors/sampling/kernel_builder.h"
 
 #include <sstream>
-#include <unordered_set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -118,17 +117,6 @@ KernelSample build_kernel(const std::string& type, const KernelConfig& c) {
   auto kernels = decompose(g, whole);
   HWNAS_ASSERT(kernels.size() == 1 && kernels[0].type == type, "kernel '{}' built as {} kernels", type, kernels.size());
   return KernelSample{std::move(kernels[0]), std::move(g)};
-}
-
-std::vector<KernelSample> unique_kernels(const core::Graph& graph, const FusionRules& rules) {
-  std::vector<KernelSample> out;
-  std::unordered_set<std::string> seen;
-  for (auto& kernel : decompose(graph, rules)) {
-    if (!seen.insert(kernel.key).second) continue;
-    core::Graph standalone = kernel_graph(graph, kernel);
-    out.push_back(KernelSample{std::move(kernel), std::move(standalone)});
-  }
-  return out;
 }
 
 }  // namespace hwnas::predictors

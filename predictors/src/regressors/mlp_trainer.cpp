@@ -1,0 +1,232 @@
+// MlpRegressor training with LibTorch, and the LibTorch reference forward.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "hwnas/core/error.h"
+#include "hwnas/predictors/regressors/accuracy.h"
+#include "mlp_net.h"
+
+namespace hwnas::predictors {
+namespace {
+
+/// Sets LibTorch's intra-op thread count for a scope (it is process-wide) and restores it.
+class TorchThreads {
+ public:
+  explicit TorchThreads(int threads) : previous_(torch::get_num_threads()) {
+    if (threads > 0 && threads != previous_) torch::set_num_threads(threads);
+  }
+  ~TorchThreads() {
+    if (torch::get_num_threads() != previous_) torch::set_num_threads(previous_);
+  }
+  TorchThreads(const TorchThreads&) = delete;
+  TorchThreads& operator=(const TorchThreads&) = delete;
+
+ private:
+  int previous_;
+};
+
+/// (n x features) float tensor of the scaled inputs. Eigen's column-major (features x n) buffer is
+/// exactly a row-major (n x features) one.
+torch::Tensor input_tensor(const MlpRegressor::Net& net, std::span<const FeatureVector> x) {
+  Eigen::MatrixXf scaled = net.scale_inputs(x);
+  return torch::from_blob(scaled.data(), {static_cast<std::int64_t>(x.size()), scaled.rows()}, torch::kFloat32)
+      .clone();
+}
+
+torch::Tensor forward(const std::vector<torch::Tensor>& weights_t, const std::vector<torch::Tensor>& biases,
+                      const std::vector<float>& slopes, torch::Tensor h) {
+  for (std::size_t l = 0; l < weights_t.size(); ++l) {
+    h = torch::addmm(biases[l], h, weights_t[l]);
+    if (l + 1 < weights_t.size()) h = slopes[l] == 0.0f ? torch::relu(h) : torch::leaky_relu(h, slopes[l]);
+  }
+  return h.squeeze(1);
+}
+
+struct TorchWeights {
+  std::vector<torch::Tensor> weights_t;  // in x out
+  std::vector<torch::Tensor> biases;
+};
+
+double mape_of(const MlpRegressor::Net& net, const torch::Tensor& outputs, const std::vector<double>& truth) {
+  const auto out = outputs.contiguous();
+  const float* z = out.data_ptr<float>();
+  double sum = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) sum += std::abs(net.to_ms(z[i]) - truth[i]) / truth[i];
+  return truth.empty() ? 0.0 : sum / static_cast<double>(truth.size());
+}
+
+}  // namespace
+
+FitSummary MlpRegressor::fit(const KernelDataset& train, const KernelDataset& validation, const FitOptions& fit_options) {
+  const auto start = std::chrono::steady_clock::now();
+  HWNAS_CHECK(train.size() >= 2, "MLP regressor: needs at least 2 training samples, got {}", train.size());
+  train.validate("MLP training set");
+  validation.validate("MLP validation set");
+  const KernelDataset& check = validation.empty() ? train : validation;
+  TorchThreads threads(fit_options.threads);
+  torch::NoGradGuard no_grad_outside;  // re-enabled explicitly for the training step
+
+  auto net = std::make_shared<Net>();
+  net->input = options_.input;
+  net->target = options_.target;
+  // Input scaling from the training set.
+  const auto n = train.size();
+  for (std::size_t j = 0; j < KernelFeatures::kSize; ++j) {
+    if (options_.input == MlpInputScaling::kRaw) {
+      net->input_mean[j] = 0;
+      net->input_inv_std[j] = 1;
+      continue;
+    }
+    double sum = 0, sum2 = 0;
+    for (const auto& x : train.x) {
+      const double v = std::log1p(std::max(x[j], 0.0));
+      sum += v;
+      sum2 += v * v;
+    }
+    const double mean = sum / static_cast<double>(n);
+    const double var = std::max(sum2 / static_cast<double>(n) - mean * mean, 0.0);
+    net->input_mean[j] = mean;
+    // A constant feature (e.g. kernel size of an add) is centred to 0 and left unscaled.
+    net->input_inv_std[j] = var > 1e-12 ? 1.0 / std::sqrt(var) : 1.0;
+  }
+  // Target scaling.
+  std::vector<float> targets(n);
+  if (options_.target == MlpTarget::kLogMse) {
+    double sum = 0, sum2 = 0;
+    for (double y : train.latency_ms) {
+      sum += std::log(y);
+      sum2 += std::log(y) * std::log(y);
+    }
+    net->target_mean = sum / static_cast<double>(n);
+    const double var = std::max(sum2 / static_cast<double>(n) - net->target_mean * net->target_mean, 0.0);
+    net->target_scale = var > 1e-12 ? std::sqrt(var) : 1.0;
+    for (std::size_t i = 0; i < n; ++i)
+      targets[i] = static_cast<float>((std::log(train.latency_ms[i]) - net->target_mean) / net->target_scale);
+  } else {
+    // MAPE is scale-free; dividing by the median only keeps the output layer near unit scale.
+    std::vector<double> sorted = train.latency_ms;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n / 2), sorted.end());
+    net->target_mean = 0;
+    net->target_scale = sorted[n / 2];
+    for (std::size_t i = 0; i < n; ++i) targets[i] = static_cast<float>(train.latency_ms[i] / net->target_scale);
+  }
+
+  const torch::Tensor x_train = input_tensor(*net, train.x);
+  const torch::Tensor y_train = torch::from_blob(targets.data(), {static_cast<std::int64_t>(n)}, torch::kFloat32).clone();
+  const torch::Tensor x_check = input_tensor(*net, check.x);
+
+  // Initialisation: LibTorch's Linear default (kaiming_uniform with a = sqrt(5)) is U(±1/sqrt(fan_in)) for
+  // weights and biases alike; drawn from our own seeded generator so the model does not depend on global
+  // torch RNG state touched elsewhere in the process.
+  std::mt19937_64 rng(fit_options.seed);
+  std::vector<torch::Tensor> weights_t, biases;
+  std::vector<float> slopes;
+  std::int64_t fan_in = KernelFeatures::kSize;
+  for (std::size_t l = 0; l <= options_.hidden.size(); ++l) {
+    const std::int64_t fan_out = l < options_.hidden.size() ? options_.hidden[l].width : 1;
+    const float bound = 1.0f / std::sqrt(static_cast<float>(fan_in));
+    std::uniform_real_distribution<float> uniform(-bound, bound);
+    std::vector<float> w(static_cast<std::size_t>(fan_in * fan_out)), b(static_cast<std::size_t>(fan_out));
+    for (auto& v : w) v = uniform(rng);
+    for (auto& v : b) v = uniform(rng);
+    // Stored transposed (in x out) so the forward is addmm(b, h, W^T) without a transpose per step.
+    weights_t.push_back(torch::from_blob(w.data(), {fan_in, fan_out}, torch::kFloat32).clone().requires_grad_(true));
+    biases.push_back(torch::from_blob(b.data(), {fan_out}, torch::kFloat32).clone().requires_grad_(true));
+    if (l < options_.hidden.size()) slopes.push_back(options_.hidden[l].negative_slope);
+    fan_in = fan_out;
+  }
+  std::vector<torch::Tensor> params = weights_t;
+  params.insert(params.end(), biases.begin(), biases.end());
+  torch::optim::Adam adam(params, torch::optim::AdamOptions(options_.learning_rate).weight_decay(options_.weight_decay));
+
+  FitSummary summary;
+  double best = std::numeric_limits<double>::infinity();
+  std::vector<torch::Tensor> best_params;
+  std::vector<std::int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  const auto batch = static_cast<std::int64_t>(options_.batch_size);
+  const auto count = static_cast<std::int64_t>(n);
+
+  for (int epoch = 0; epoch < options_.max_epochs; ++epoch) {
+    const double lr = options_.min_learning_rate + 0.5 * (options_.learning_rate - options_.min_learning_rate) *
+                                                       (1 + std::cos(std::numbers::pi * epoch / options_.max_epochs));
+    static_cast<torch::optim::AdamOptions&>(adam.param_groups()[0].options()).lr(lr);
+    std::shuffle(order.begin(), order.end(), rng);
+    const torch::Tensor perm = torch::from_blob(order.data(), {count}, torch::kInt64);
+    const torch::Tensor xs = x_train.index_select(0, perm);
+    const torch::Tensor ys = y_train.index_select(0, perm);
+    {
+      torch::AutoGradMode grad(true);
+      for (std::int64_t begin = 0; begin < count; begin += batch) {
+        const std::int64_t len = std::min(batch, count - begin);
+        const torch::Tensor out = forward(weights_t, biases, slopes, xs.narrow(0, begin, len));
+        const torch::Tensor yb = ys.narrow(0, begin, len);
+        const torch::Tensor loss = options_.target == MlpTarget::kLogMse
+                                       ? (out - yb).square().mean()
+                                       : ((out - yb).abs() / yb.clamp_min(1.17e-6f)).mean();
+        adam.zero_grad();
+        loss.backward();
+        adam.step();
+      }
+    }
+    summary.epochs = epoch + 1;
+    const double mape = mape_of(*net, forward(weights_t, biases, slopes, x_check), check.latency_ms);
+    if (fit_options.verbose && (epoch % 25 == 0 || epoch + 1 == options_.max_epochs))
+      fmt::print(stderr, "mlp epoch {:4d} lr {:.2e} validation MAPE {:.3f}%\n", epoch, lr, 100 * mape);
+    if (mape < best) {
+      best = mape;
+      summary.best_epoch = epoch + 1;
+      best_params.clear();
+      for (const auto& p : params) best_params.push_back(p.detach().clone());
+    } else if (options_.patience > 0 && epoch + 1 - summary.best_epoch >= options_.patience) {
+      break;
+    }
+  }
+  HWNAS_CHECK(!best_params.empty() && std::isfinite(best),
+              "MLP training diverged (validation MAPE {}); lower the learning rate", best);
+
+  // Export the best epoch's parameters to Eigen (weights back to out x in).
+  const std::size_t layers = weights_t.size();
+  for (std::size_t l = 0; l < layers; ++l) {
+    const torch::Tensor wt = best_params[l].contiguous();  // in x out, row-major == out x in, column-major
+    const torch::Tensor b = best_params[layers + l].contiguous();
+    net->weights.push_back(Eigen::Map<const Eigen::MatrixXf>(wt.data_ptr<float>(), wt.size(1), wt.size(0)));
+    net->biases.push_back(Eigen::Map<const Eigen::VectorXf>(b.data_ptr<float>(), b.size(0)));
+  }
+  net->slopes = slopes;
+  net_ = std::move(net);
+  summary.validation_mape = best;
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+void MlpRegressor::predict_into_libtorch(std::span<const FeatureVector> x, std::span<double> out) const {
+  HWNAS_CHECK(net_ != nullptr, "MLP regressor used before fit() or load");
+  HWNAS_ASSERT(x.size() == out.size(), "{} inputs, {} outputs", x.size(), out.size());
+  const Net& net = *net_;
+  std::call_once(net.torch_once, [&net] {
+    auto tw = std::make_shared<TorchWeights>();
+    for (std::size_t l = 0; l < net.weights.size(); ++l) {
+      const auto& w = net.weights[l];  // out x in, column-major == in x out, row-major
+      tw->weights_t.push_back(
+          torch::from_blob(const_cast<float*>(w.data()), {w.cols(), w.rows()}, torch::kFloat32).clone());
+      tw->biases.push_back(
+          torch::from_blob(const_cast<float*>(net.biases[l].data()), {w.rows()}, torch::kFloat32).clone());
+    }
+    net.torch_weights = tw;
+  });
+  const auto& tw = *static_cast<const TorchWeights*>(net.torch_weights.get());
+  torch::InferenceMode inference;
+  const torch::Tensor z = forward(tw.weights_t, tw.biases, net.slopes, input_tensor(net, x)).contiguous();
+  const float* data = z.data_ptr<float>();
+  for (std::size_t i = 0; i < x.size(); ++i) out[i] = net.to_ms(data[i]);
+}
+
+}  // namespace hwnas::predictors
