@@ -6,12 +6,16 @@ namespace hwnas::spaces {
 
 void register_nb201(SpaceRegistry& registry);
 void register_fbnet(SpaceRegistry& registry);
+void register_mobilenet(SpaceRegistry& registry);
+void register_vit(SpaceRegistry& registry);
 
 SpaceRegistry& space_registry() {
   static SpaceRegistry registry = [] {
     SpaceRegistry r("search space");
     register_nb201(r);
     register_fbnet(r);
+    register_mobilenet(r);
+    register_vit(r);
     return r;
   }();
   return registry;
