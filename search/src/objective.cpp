@@ -1,0 +1,73 @@
+#include "hwnas/search/objective.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "hwnas/core/error.h"
+#include "hwnas/search/cost_objective.h"
+#include "hwnas/search/table_objective.h"
+
+#ifndef HWNAS_DEFAULT_DATA_DIR
+#define HWNAS_DEFAULT_DATA_DIR "data"
+#endif
+
+namespace hwnas::search {
+
+std::string_view direction_name(Direction direction) {
+  return direction == Direction::kMinimize ? "minimize" : "maximize";
+}
+
+Direction direction_from_name(std::string_view text) {
+  if (text == "minimize" || text == "min") return Direction::kMinimize;
+  if (text == "maximize" || text == "max") return Direction::kMaximize;
+  fail("unknown direction '{}' (valid: minimize, maximize)", text);
+}
+
+ObjectiveRegistry& objective_registry() {
+  // Built-ins are registered explicitly here (self-registering statics can be dropped by the linker).
+  static ObjectiveRegistry registry = [] {
+    ObjectiveRegistry r("objective kind");
+    register_cost_objectives(r);
+    register_table_objective(r);
+    return r;
+  }();
+  return registry;
+}
+
+std::unique_ptr<Objective> make_objective(const ObjectiveSpec& spec, const ObjectiveContext& context) {
+  auto objective = objective_registry().create(spec.kind, spec, context);
+  HWNAS_CHECK(objective != nullptr, "objective kind '{}' returned no objective", spec.kind);
+  HWNAS_CHECK(objective->name() == spec.name, "objective kind '{}' named its objective '{}', expected '{}'",
+              spec.kind, objective->name(), spec.name);
+  if (spec.direction && objective->direction() != *spec.direction)
+    fail("objective '{}' (kind {}) ignored its configured direction {}", spec.name, spec.kind,
+         direction_name(*spec.direction));
+  spec.options.reject_unknown();
+  return objective;
+}
+
+std::filesystem::path data_dir() {
+  if (const char* env = std::getenv("HWNAS_DATA_DIR"); env && *env) return env;
+  return HWNAS_DEFAULT_DATA_DIR;
+}
+
+std::filesystem::path resolve_input_path(const std::string& path, const std::filesystem::path& base_dir,
+                                         const std::string& what) {
+  const std::filesystem::path p(path);
+  if (p.is_absolute()) {
+    if (!std::filesystem::exists(p)) fail("{}: file '{}' does not exist", what, path);
+    return p;
+  }
+  std::vector<std::filesystem::path> tried;
+  if (!base_dir.empty()) tried.push_back(base_dir / p);
+  tried.push_back(data_dir() / p);
+  for (const auto& candidate : tried)
+    if (std::filesystem::exists(candidate)) return std::filesystem::weakly_canonical(candidate);
+  std::vector<std::string> names;
+  for (const auto& t : tried) names.push_back(t.string());
+  fail("{}: file '{}' not found (tried {})", what, path, fmt::join(names, ", "));
+}
+
+}  // namespace hwnas::search
