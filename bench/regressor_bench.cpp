@@ -70,6 +70,7 @@ void print_row(const Row& r) {
   fmt::print("  {:<34} {:>10.4g} {:>8.2f}% {:>7.1f}% {:>7.1f}% {:>7.2f}s {:>7.2f}s {:>5}/{:<5}\n", r.name,
              r.report.rmse_ms, 100 * r.report.mape, 100 * r.report.within_5, 100 * r.report.within_10, r.fit.seconds,
              r.cpu_seconds, r.fit.best_epoch, r.fit.epochs);
+  std::fflush(stdout);
 }
 
 MlpOptions variant(MlpOptions base, MlpInputScaling input, MlpTarget target) {

@@ -9,7 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "hwnas/core/error.h"
-#include "text.h"
+#include "hwnas/core/text.h"
 
 namespace hwnas::search {
 
@@ -64,13 +64,13 @@ class Reader {
 
   std::string nonempty(const YAML::Node& node, const std::string& what) const {
     std::string s = scalar(node, what);
-    if (detail::trim(s).empty()) fail("{}'{}' is empty", at(node), what);
+    if (core::detail::trim(s).empty()) fail("{}'{}' is empty", at(node), what);
     return s;
   }
 
   std::int64_t integer(const YAML::Node& node, const std::string& what, std::int64_t min) const {
     const std::string s = scalar(node, what);
-    const auto v = detail::parse_int(s);
+    const auto v = core::detail::parse_int(s);
     if (!v) fail("{}'{}' is '{}', expected an integer", at(node), what, s);
     if (*v < min) fail("{}'{}' is {}, expected an integer >= {}", at(node), what, *v, min);
     return *v;
@@ -78,7 +78,7 @@ class Reader {
 
   double number(const YAML::Node& node, const std::string& what, double min) const {
     const std::string s = scalar(node, what);
-    const auto v = detail::parse_double(s);
+    const auto v = core::detail::parse_double(s);
     if (!v || !std::isfinite(*v)) fail("{}'{}' is '{}', expected a number", at(node), what, s);
     if (*v < min) fail("{}'{}' is {}, expected a number >= {}", at(node), what, *v, min);
     return *v;
@@ -117,7 +117,7 @@ ObjectiveSpec read_objective(const Reader& r, const YAML::Node& node, std::size_
   r.expect(node, YAML::NodeType::Map, what, "a map with name, kind, direction and the kind's options");
   ObjectiveSpec spec;
   spec.line = Reader::line(node);
-  spec.options = Options("", r.source());
+  spec.options = core::Options("", r.source());
   r.each_key(node, what, {}, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
     if (key == "name") {
       spec.name = r.nonempty(v, what + ".name");
@@ -153,7 +153,7 @@ SearchConfig parse_config(std::string_view yaml, const std::string& source, cons
   }
   SearchConfig config;
   config.source = source;
-  config.strategy.options = Options("strategy", source);
+  config.strategy.options = core::Options("strategy", source);
   config.base_dir = base_dir;
   const Reader r(source);
   if (!root.IsMap()) fail("{}: a search config must be a map of keys (space, objectives, strategy, budget, ...)", source);
@@ -263,7 +263,7 @@ SearchConfig load_config(const std::filesystem::path& file) {
 
 namespace {
 
-void emit_options(YAML::Emitter& out, const Options& options) {
+void emit_options(YAML::Emitter& out, const core::Options& options) {
   for (const auto& [key, entry] : options.entries()) out << YAML::Key << key << YAML::Value << entry.value;
 }
 

@@ -7,7 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "hwnas/core/error.h"
-#include "text.h"
+#include "hwnas/core/text.h"
 
 namespace hwnas::search {
 
@@ -33,12 +33,12 @@ Constraint parse_constraint(std::string_view text) {
   }
   if (op == std::string_view::npos)
     fail("constraint '{}' is not of the form 'objective <= number' or 'objective >= number'", original);
-  c.objective = std::string(detail::trim(text.substr(0, op)));
-  const auto bound = detail::parse_double(text.substr(op + 2));
+  c.objective = std::string(core::detail::trim(text.substr(0, op)));
+  const auto bound = core::detail::parse_double(text.substr(op + 2));
   if (c.objective.empty() || c.objective.find_first_of("<>= ") != std::string::npos)
     fail("constraint '{}' does not name an objective before the comparison", original);
   if (!bound || !std::isfinite(*bound))
-    fail("constraint '{}': bound '{}' is not a finite number", original, detail::trim(text.substr(op + 2)));
+    fail("constraint '{}': bound '{}' is not a finite number", original, core::detail::trim(text.substr(op + 2)));
   c.bound = *bound;
   return c;
 }

@@ -15,7 +15,7 @@
 #include "hwnas/search/progress.h"
 #include "hwnas/search/report.h"
 #include "hwnas/search/strategy.h"
-#include "hwnas/search/thread_pool.h"
+#include "hwnas/core/thread_pool.h"
 
 namespace hwnas::search {
 
@@ -80,7 +80,7 @@ class Engine {
                  out_dir_.string());
     }
     ensure_directory(out_dir_);
-    ThreadPool pool(threads_);
+    core::ThreadPool pool(threads_);
     InterruptGuard guard(options_.handle_signals);
     ProgressLine progress(!options_.quiet);
     start_ = Clock::now();
@@ -129,7 +129,7 @@ class Engine {
   }
 
   // One ask / evaluate / tell round.
-  void round(ThreadPool& pool) {
+  void round(core::ThreadPool& pool) {
     std::size_t n = strategy_->batch_size();
     if (config_.budget.evaluations) n = std::min<std::size_t>(n, config_.budget.evaluations - result_.candidates.size());
     n = std::max<std::size_t>(n, 1);
@@ -168,7 +168,7 @@ class Engine {
   }
 
   // Values of `archs` (one vector per arch), from the resumed checkpoint where possible.
-  std::vector<std::vector<double>> evaluate(const std::vector<spaces::Arch>& archs, ThreadPool& pool) {
+  std::vector<std::vector<double>> evaluate(const std::vector<spaces::Arch>& archs, core::ThreadPool& pool) {
     const std::size_t m = objectives_.size();
     std::vector<std::vector<double>> out(archs.size(), std::vector<double>(m));
     std::vector<spaces::Arch> todo;

@@ -8,7 +8,7 @@
 
 namespace hwnas::search {
 
-Nsga2Options Nsga2Options::from(const Options& o) {
+Nsga2Options Nsga2Options::from(const core::Options& o) {
   Nsga2Options out;
   out.population_size =
       static_cast<std::size_t>(o.get_int("population_size", static_cast<std::int64_t>(out.population_size), 2));

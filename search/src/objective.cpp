@@ -9,9 +9,6 @@
 #include "hwnas/search/cost_objective.h"
 #include "hwnas/search/table_objective.h"
 
-#ifndef HWNAS_DEFAULT_DATA_DIR
-#define HWNAS_DEFAULT_DATA_DIR "data"
-#endif
 
 namespace hwnas::search {
 
@@ -46,28 +43,6 @@ std::unique_ptr<Objective> make_objective(const ObjectiveSpec& spec, const Objec
          direction_name(*spec.direction));
   spec.options.reject_unknown();
   return objective;
-}
-
-std::filesystem::path data_dir() {
-  if (const char* env = std::getenv("HWNAS_DATA_DIR"); env && *env) return env;
-  return HWNAS_DEFAULT_DATA_DIR;
-}
-
-std::filesystem::path resolve_input_path(const std::string& path, const std::filesystem::path& base_dir,
-                                         const std::string& what) {
-  const std::filesystem::path p(path);
-  if (p.is_absolute()) {
-    if (!std::filesystem::exists(p)) fail("{}: file '{}' does not exist", what, path);
-    return p;
-  }
-  std::vector<std::filesystem::path> tried;
-  if (!base_dir.empty()) tried.push_back(base_dir / p);
-  tried.push_back(data_dir() / p);
-  for (const auto& candidate : tried)
-    if (std::filesystem::exists(candidate)) return std::filesystem::weakly_canonical(candidate);
-  std::vector<std::string> names;
-  for (const auto& t : tried) names.push_back(t.string());
-  fail("{}: file '{}' not found (tried {})", what, path, fmt::join(names, ", "));
 }
 
 }  // namespace hwnas::search

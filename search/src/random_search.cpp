@@ -2,7 +2,7 @@
 
 namespace hwnas::search {
 
-RandomSearchOptions RandomSearchOptions::from(const Options& o) {
+RandomSearchOptions RandomSearchOptions::from(const core::Options& o) {
   RandomSearchOptions out;
   out.batch_size = static_cast<std::size_t>(o.get_int("batch_size", static_cast<std::int64_t>(out.batch_size), 1));
   out.avoid_duplicates = o.get_bool("avoid_duplicates", out.avoid_duplicates);

@@ -4,7 +4,7 @@
 
 namespace hwnas::search {
 
-RegularizedEvolutionOptions RegularizedEvolutionOptions::from(const Options& o) {
+RegularizedEvolutionOptions RegularizedEvolutionOptions::from(const core::Options& o) {
   RegularizedEvolutionOptions out;
   auto get = [&](const char* key, std::size_t fallback, std::int64_t min) {
     return static_cast<std::size_t>(o.get_int(key, static_cast<std::int64_t>(fallback), min));

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/search/checkpoint.h"
-#include "hwnas/search/csv.h"
+#include "hwnas/core/csv.h"
 #include "hwnas/search/pareto_svg.h"
 
 namespace hwnas::search {
@@ -62,19 +62,19 @@ std::string candidates_csv(const SearchResult& r) {
   auto h = header(r);
   h.push_back("feasible");
   h.push_back("violation");
-  std::string out = csv_line(h);
+  std::string out = core::csv_line(h);
   for (const auto& c : r.candidates) {
     auto fields = row(c);
     fields.push_back(c.feasible() ? "1" : "0");
     fields.push_back(std::isinf(c.violation) ? "inf" : format_value(c.violation));
-    out += csv_line(fields);
+    out += core::csv_line(fields);
   }
   return out;
 }
 
 std::string pareto_csv(const SearchResult& r) {
-  std::string out = csv_line(header(r));
-  for (std::size_t i : r.pareto) out += csv_line(row(r.candidates[i]));
+  std::string out = core::csv_line(header(r));
+  for (std::size_t i : r.pareto) out += core::csv_line(row(r.candidates[i]));
   return out;
 }
 

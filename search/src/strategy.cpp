@@ -16,19 +16,19 @@ StrategyRegistry& strategy_registry() {
     StrategyRegistry r("search strategy");
     r.add(
         "random",
-        [](const Options& o, const StrategyContext& c) -> std::unique_ptr<Strategy> {
+        [](const core::Options& o, const StrategyContext& c) -> std::unique_ptr<Strategy> {
           return std::make_unique<RandomSearch>(c, RandomSearchOptions::from(o));
         },
         "uniform random sampling");
     r.add(
         "evolution",
-        [](const Options& o, const StrategyContext& c) -> std::unique_ptr<Strategy> {
+        [](const core::Options& o, const StrategyContext& c) -> std::unique_ptr<Strategy> {
           return std::make_unique<RegularizedEvolution>(c, RegularizedEvolutionOptions::from(o));
         },
         "regularized (aging) evolution, Real et al. 2019");
     r.add(
         "nsga2",
-        [](const Options& o, const StrategyContext& c) -> std::unique_ptr<Strategy> {
+        [](const core::Options& o, const StrategyContext& c) -> std::unique_ptr<Strategy> {
           return std::make_unique<Nsga2>(c, Nsga2Options::from(o));
         },
         "NSGA-II multi-objective evolution with constraint-domination, Deb et al. 2002");
@@ -37,7 +37,7 @@ StrategyRegistry& strategy_registry() {
   return registry;
 }
 
-std::unique_ptr<Strategy> make_strategy(const std::string& name, const Options& options,
+std::unique_ptr<Strategy> make_strategy(const std::string& name, const core::Options& options,
                                         const StrategyContext& context) {
   HWNAS_ASSERT(context.objective_names.size() == context.directions.size());
   auto strategy = strategy_registry().create(name, options, context);

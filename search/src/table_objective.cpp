@@ -9,8 +9,8 @@
 #include <fmt/ranges.h>
 
 #include "hwnas/core/error.h"
-#include "hwnas/search/csv.h"
-#include "text.h"
+#include "hwnas/core/csv.h"
+#include "hwnas/core/text.h"
 
 namespace hwnas::search {
 
@@ -30,7 +30,7 @@ using ValueMap = std::unordered_map<spaces::Arch, double, spaces::ArchHash>;
 
 ValueMap load_table(const TableObjectiveOptions& options, const spaces::SearchSpace& space) {
   ValueMap values;
-  const CsvTable table = read_csv(options.file);
+  const core::CsvTable table = core::read_csv(options.file);
   const std::string file = options.file.string();
   const int key_col = table.require_column(options.key);
   const int value_col = table.require_column(options.column);
@@ -48,14 +48,14 @@ ValueMap load_table(const TableObjectiveOptions& options, const spaces::SearchSp
         fail("{}:{}: key '{}' is not a {} architecture: {}", file, line, row[key_col], space.name(), e.what());
       }
     } else {
-      const auto index = detail::parse_int(row[key_col]);
+      const auto index = core::detail::parse_int(row[key_col]);
       if (!index || *index < 0 || static_cast<double>(*index) >= space_size)
         fail("{}:{}: key '{}' is not an index in [0, {})", file, line, row[key_col], space_size);
       arch = arch_from_enumeration_index(*index, choices);
     }
-    const std::string_view cell = detail::trim(row[value_col]);
+    const std::string_view cell = core::detail::trim(row[value_col]);
     if (cell.empty() || cell == "nan" || cell == "NaN") continue;  // no value: treated as missing
-    const auto value = detail::parse_double(cell);
+    const auto value = core::detail::parse_double(cell);
     if (!value) fail("{}:{}: column {} is '{}', expected a number", file, line, options.column, cell);
     auto [it, inserted] = values.emplace(arch, *value);
     if (!inserted && it->second != *value)
@@ -72,7 +72,7 @@ std::vector<std::string> read_header(const std::filesystem::path& file) {
   if (!in) fail("cannot read CSV file '{}'", file.string());
   std::string line;
   std::getline(in, line);
-  return parse_csv(line + "\n", file).header;
+  return core::parse_csv(line + "\n", file).header;
 }
 
 }  // namespace
@@ -142,13 +142,13 @@ void register_table_objective(ObjectiveRegistry& registry) {
   registry.add(
       "table",
       [](const ObjectiveSpec& spec, const ObjectiveContext& context) -> std::unique_ptr<Objective> {
-        const Options& o = spec.options;
+        const core::Options& o = spec.options;
         if (!spec.direction)
           fail("{}objective '{}' of kind table needs `direction: minimize` or `direction: maximize`",
                o.source().empty() ? std::string() : fmt::format("{}:{}: ", o.source(), spec.line), spec.name);
         TableObjectiveOptions options;
         const std::string file = o.require_string("file");
-        options.file = resolve_input_path(file, context.base_dir, o.where("file") + "option 'file'");
+        options.file = core::resolve_input_path(file, context.base_dir, o.where("file") + "option 'file'");
         options.column = o.require_string("column");
         options.key = o.get_string("key", "");
         options.key_format =

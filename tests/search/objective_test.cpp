@@ -24,7 +24,7 @@ ObjectiveSpec spec(const std::string& name, const std::string& kind, std::option
   s.name = name;
   s.kind = kind;
   s.direction = direction;
-  s.options = Options(fmt::format("objective '{}'", name), source);
+  s.options = core::Options(fmt::format("objective '{}'", name), source);
   int line = 10;
   for (const auto& [k, v] : options) s.options.set(k, v, line++);
   return s;

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hwnas/search/csv.h"
+#include "hwnas/core/csv.h"
 #include "hwnas/search/engine.h"
 #include "hwnas/search/pareto.h"
 #include "hwnas/search/report.h"
@@ -56,7 +56,7 @@ TEST_F(Outputs, AllFilesExist) {
 }
 
 TEST_F(Outputs, CandidatesCsvHasOneRowPerEvaluationInOrder) {
-  const CsvTable t = read_csv(result_->out_dir / "candidates.csv");
+  const core::CsvTable t = core::read_csv(result_->out_dir / "candidates.csv");
   EXPECT_EQ(t.header, (std::vector<std::string>{"index", "arch", "accuracy", "latency", "feasible", "violation"}));
   ASSERT_EQ(t.rows.size(), 300u);
   const test::ToySpace space;
@@ -75,7 +75,7 @@ TEST_F(Outputs, CandidatesCsvHasOneRowPerEvaluationInOrder) {
 TEST_F(Outputs, ParetoCsvIsTheFeasibleNonDominatedSetOfTheCandidates) {
   // Brute force from candidates.csv alone: feasible rows not dominated by another feasible row
   // (maximize accuracy, minimize latency).
-  const CsvTable c = read_csv(result_->out_dir / "candidates.csv");
+  const core::CsvTable c = core::read_csv(result_->out_dir / "candidates.csv");
   std::set<std::string> expected;
   for (const auto& a : c.rows) {
     if (a[4] != "1") continue;
@@ -85,7 +85,7 @@ TEST_F(Outputs, ParetoCsvIsTheFeasibleNonDominatedSetOfTheCandidates) {
         dominated = true;
     if (!dominated) expected.insert(a[0]);
   }
-  const CsvTable p = read_csv(result_->out_dir / "pareto.csv");
+  const core::CsvTable p = core::read_csv(result_->out_dir / "pareto.csv");
   EXPECT_EQ(p.header, (std::vector<std::string>{"index", "arch", "accuracy", "latency"}));
   std::set<std::string> got;
   for (const auto& row : p.rows) got.insert(row[0]);
@@ -105,7 +105,7 @@ TEST_F(Outputs, JsonFilesParseAndAgree) {
   const auto best = nlohmann::json::parse(read_text(result_->out_dir / "best.json"));
   ASSERT_TRUE(best["best"].is_object());
   // The best is the most accurate feasible row of candidates.csv.
-  const CsvTable c = read_csv(result_->out_dir / "candidates.csv");
+  const core::CsvTable c = core::read_csv(result_->out_dir / "candidates.csv");
   double top = -1;
   for (const auto& row : c.rows)
     if (row[4] == "1") top = std::max(top, std::stod(row[2]));
@@ -165,7 +165,7 @@ TEST(OutputsUnavailable, UnscorableArchitecturesAreRecordedButNeverFeasible) {
   ASSERT_TRUE(r.best.has_value());
   EXPECT_TRUE(r.candidates[*r.best].available());
   for (std::size_t i : r.pareto) EXPECT_TRUE(r.candidates[i].available());
-  const CsvTable t = read_csv(o.out_dir / "candidates.csv");
+  const core::CsvTable t = core::read_csv(o.out_dir / "candidates.csv");
   for (std::size_t i = 0; i < t.rows.size(); ++i)
     if (!r.candidates[i].available()) {
       EXPECT_EQ(t.rows[i][2], "");

@@ -58,7 +58,7 @@ TEST_P(AnyStrategy, ProposesValidArchitecturesDeterministically) {
   const std::vector<std::string> names{"accuracy", "latency"};
   const std::vector<Direction> dirs{Direction::kMaximize, Direction::kMinimize};
   auto make = [&](std::uint64_t seed) {
-    return make_strategy(GetParam(), Options(), StrategyContext{space, names, dirs, seed});
+    return make_strategy(GetParam(), core::Options(), StrategyContext{space, names, dirs, seed});
   };
   auto a = make(1), b = make(1), c = make(2);
   const auto run_a = drive(*a, 12), run_b = drive(*b, 12), run_c = drive(*c, 12);
@@ -150,7 +150,7 @@ TEST(Nsga2, SurvivalKeepsTheFirstFrontAndConstraintDominationDropsInfeasible) {
 TEST(StrategyOptions, UnknownKeysAndBadValuesNameKeyAndLine) {
   const ToySpace space;
   const StrategyContext context{space, {"accuracy", "latency"}, {Direction::kMaximize, Direction::kMinimize}, 0};
-  Options o("strategy 'evolution'", "s.yaml");
+  core::Options o("strategy 'evolution'", "s.yaml");
   o.set("population_size", "20", 3);
   o.set("sampel_size", "5", 4);
   std::string m = error_of([&] { make_strategy("evolution", o, context); });
@@ -158,19 +158,19 @@ TEST(StrategyOptions, UnknownKeysAndBadValuesNameKeyAndLine) {
   EXPECT_NE(m.find("unknown option 'sampel_size'"), std::string::npos) << m;
   EXPECT_NE(m.find("sample_size"), std::string::npos) << m;
 
-  Options bad("strategy 'nsga2'", "s.yaml");
+  core::Options bad("strategy 'nsga2'", "s.yaml");
   bad.set("crossover_prob", "1.5", 7);
   m = error_of([&] { make_strategy("nsga2", bad, context); });
   EXPECT_NE(m.find("s.yaml:7"), std::string::npos) << m;
   EXPECT_NE(m.find("crossover_prob"), std::string::npos) << m;
 
-  Options objective("strategy 'evolution'", "s.yaml");
+  core::Options objective("strategy 'evolution'", "s.yaml");
   objective.set("objective", "acuracy", 9);
   m = error_of([&] { make_strategy("evolution", objective, context); });
   EXPECT_NE(m.find("acuracy"), std::string::npos) << m;
   EXPECT_NE(m.find("accuracy, latency"), std::string::npos) << m;
 
-  m = error_of([&] { make_strategy("anneal", Options(), context); });
+  m = error_of([&] { make_strategy("anneal", core::Options(), context); });
   EXPECT_NE(m.find("'anneal'"), std::string::npos) << m;
   EXPECT_NE(m.find("evolution, nsga2, random"), std::string::npos) << m;
 }

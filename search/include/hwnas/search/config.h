@@ -30,14 +30,14 @@
 
 #include "hwnas/search/constraint.h"
 #include "hwnas/search/objective.h"
-#include "hwnas/search/options.h"
+#include "hwnas/core/options.h"
 #include "hwnas/spaces/search_space.h"
 
 namespace hwnas::search {
 
 struct StrategySpec {
   std::string name;
-  Options options;
+  core::Options options;
   int line = 0;
 };
 

@@ -8,7 +8,7 @@ namespace hwnas::search {
 
 enum class CostKind { kFlops, kParams };
 
-/// Options: `batch` (default 1; FLOPs scale with it, parameters do not). Direction defaults to minimize.
+/// core::Options: `batch` (default 1; FLOPs scale with it, parameters do not). Direction defaults to minimize.
 /// Thread-safe as long as the space's to_graph() is (const methods of a space must be).
 class CostObjective : public Objective {
  public:

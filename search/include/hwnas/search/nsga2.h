@@ -24,7 +24,7 @@ struct Nsga2Options {
   std::size_t max_retries = 32;
 
   /// Keys: population_size, crossover_prob, mutation_prob, avoid_duplicates, max_retries.
-  static Nsga2Options from(const Options& options);
+  static Nsga2Options from(const core::Options& options);
 };
 
 class Nsga2 : public Strategy {

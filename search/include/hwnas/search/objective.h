@@ -16,8 +16,9 @@
 #include <string_view>
 #include <vector>
 
+#include "hwnas/core/data_dir.h"
 #include "hwnas/core/registry.h"
-#include "hwnas/search/options.h"
+#include "hwnas/core/options.h"
 #include "hwnas/spaces/search_space.h"
 
 namespace hwnas::search {
@@ -61,7 +62,7 @@ struct ObjectiveSpec {
   std::string name;
   std::string kind;
   std::optional<Direction> direction;  ///< absent: the kind's default (an error for kinds that have none)
-  Options options;
+  core::Options options;
   int line = 0;  ///< config line of the entry, for messages
 };
 
@@ -81,13 +82,5 @@ ObjectiveRegistry& objective_registry();
 
 /// Creates the objective of `spec`, checking that its name and direction came out as configured.
 std::unique_ptr<Objective> make_objective(const ObjectiveSpec& spec, const ObjectiveContext& context);
-
-/// Resolves a path option: absolute as is; relative against `base_dir`, then against the data
-/// directory (data_dir()). Throws hwnas::Error listing the places tried when no file exists.
-std::filesystem::path resolve_input_path(const std::string& path, const std::filesystem::path& base_dir,
-                                         const std::string& what);
-
-/// The shipped data directory: $HWNAS_DATA_DIR if set, else the source tree's data/ at build time.
-std::filesystem::path data_dir();
 
 }  // namespace hwnas::search

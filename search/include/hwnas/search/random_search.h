@@ -15,7 +15,7 @@ struct RandomSearchOptions {
   std::size_t max_retries = 32;
 
   /// Keys: batch_size, avoid_duplicates, max_retries.
-  static RandomSearchOptions from(const Options& options);
+  static RandomSearchOptions from(const core::Options& options);
 };
 
 class RandomSearch : public Strategy {

@@ -30,7 +30,7 @@ struct RegularizedEvolutionOptions {
   std::size_t max_retries = 32;
 
   /// Keys: population_size, sample_size, batch_size, objective, avoid_duplicates, max_retries.
-  static RegularizedEvolutionOptions from(const Options& options);
+  static RegularizedEvolutionOptions from(const core::Options& options);
 };
 
 class RegularizedEvolution : public Strategy {

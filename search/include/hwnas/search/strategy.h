@@ -15,7 +15,7 @@
 #include "hwnas/core/registry.h"
 #include "hwnas/search/evaluated.h"
 #include "hwnas/search/objective.h"
-#include "hwnas/search/options.h"
+#include "hwnas/core/options.h"
 #include "hwnas/spaces/search_space.h"
 
 namespace hwnas::search {
@@ -42,14 +42,14 @@ class Strategy {
   virtual void tell(const std::vector<Evaluated>& results) = 0;
 };
 
-using StrategyRegistry = core::Registry<Strategy, const Options&, const StrategyContext&>;
+using StrategyRegistry = core::Registry<Strategy, const core::Options&, const StrategyContext&>;
 
 /// Built-ins: "random", "evolution" (regularized evolution), "nsga2". Factories read their options
-/// with the typed getters of Options (unknown keys are rejected by make_strategy).
+/// with the typed getters of core::Options (unknown keys are rejected by make_strategy).
 StrategyRegistry& strategy_registry();
 
 /// Creates strategy `name` with `options`, rejecting unknown option keys.
-std::unique_ptr<Strategy> make_strategy(const std::string& name, const Options& options,
+std::unique_ptr<Strategy> make_strategy(const std::string& name, const core::Options& options,
                                         const StrategyContext& context);
 
 /// Position of objective `name` in `context`, or the first objective when `name` is empty; throws

@@ -2,7 +2,7 @@
 /// A lookup objective: per-architecture values read from a CSV file (benchmark accuracies, measured
 /// latencies). The table is loaded once; evaluate() only reads it (thread-safe).
 ///
-/// Options (kind "table"):
+/// core::Options (kind "table"):
 ///   file    (required) CSV path; relative paths resolve against the config's directory, then the data dir.
 ///   column  (required) the value column, e.g. cifar10_test_acc, pixel3_ms.
 ///   key     the key column; default: the first of `arch`, `arch_str`, `arch_ops` in the header.

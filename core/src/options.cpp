@@ -1,12 +1,12 @@
-#include "hwnas/search/options.h"
+#include "hwnas/core/options.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "hwnas/core/error.h"
-#include "text.h"
+#include "hwnas/core/text.h"
 
-namespace hwnas::search {
+namespace hwnas::core {
 
 void Options::set(const std::string& key, std::string value, int line) {
   entries_[key] = Entry{std::move(value), line};
@@ -93,4 +93,4 @@ void Options::reject_unknown() const {
            known_.empty() ? std::string("none") : fmt::format("{}", fmt::join(known_, ", ")));
 }
 
-}  // namespace hwnas::search
+}  // namespace hwnas::core

@@ -1,9 +1,9 @@
-#include "hwnas/search/thread_pool.h"
+#include "hwnas/core/thread_pool.h"
 
 #include <atomic>
 #include <exception>
 
-namespace hwnas::search {
+namespace hwnas::core {
 
 struct ThreadPool::Job {
   const std::function<void(std::size_t)>* task = nullptr;
@@ -78,4 +78,4 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
     if (e) std::rethrow_exception(e);
 }
 
-}  // namespace hwnas::search
+}  // namespace hwnas::core

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace hwnas::search {
+namespace hwnas::core {
 
 class Options {
  public:
@@ -58,4 +58,4 @@ class Options {
   mutable std::set<std::string> known_;  // keys some getter asked for (valid keys)
 };
 
-}  // namespace hwnas::search
+}  // namespace hwnas::core

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace hwnas::search {
+namespace hwnas::core {
 
 class ThreadPool {
  public:
@@ -41,4 +41,4 @@ class ThreadPool {
   bool stop_ = false;
 };
 
-}  // namespace hwnas::search
+}  // namespace hwnas::core

@@ -1,5 +1,5 @@
 #pragma once
-// Small text helpers shared by the search sources (not public API).
+// Small text helpers shared by the config and table readers.
 
 #include <charconv>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace hwnas::search::detail {
+namespace hwnas::core::detail {
 
 inline std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
@@ -44,4 +44,4 @@ inline std::optional<bool> parse_bool(std::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace hwnas::search::detail
+}  // namespace hwnas::core::detail

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace hwnas::search {
+namespace hwnas::core {
 
 struct CsvTable {
   std::filesystem::path path;
@@ -31,4 +31,4 @@ std::string csv_field(std::string_view text);
 /// One CSV line (with trailing newline) of fields.
 std::string csv_line(const std::vector<std::string>& fields);
 
-}  // namespace hwnas::search
+}  // namespace hwnas::core

@@ -1,4 +1,4 @@
-#include "hwnas/search/csv.h"
+#include "hwnas/core/csv.h"
 
 #include <fstream>
 #include <sstream>
@@ -8,7 +8,7 @@
 
 #include "hwnas/core/error.h"
 
-namespace hwnas::search {
+namespace hwnas::core {
 
 int CsvTable::column(std::string_view name) const {
   for (std::size_t i = 0; i < header.size(); ++i)
@@ -113,4 +113,4 @@ std::string csv_line(const std::vector<std::string>& fields) {
   return out;
 }
 
-}  // namespace hwnas::search
+}  // namespace hwnas::core
