@@ -16,6 +16,15 @@ namespace hwnas::core {
 
 std::filesystem::path data_dir() {
   if (const char* env = std::getenv("HWNAS_DATA_DIR"); env && *env) return env;
+  // A build runs from its source tree's data/; an installed hwnas from <prefix>/share/hwnas/data,
+  // found next to the running executable (<prefix>/bin/hwnas).
+  if (std::filesystem::is_directory(HWNAS_DEFAULT_DATA_DIR)) return HWNAS_DEFAULT_DATA_DIR;
+  std::error_code error;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const auto installed = exe.parent_path().parent_path() / "share" / "hwnas" / "data";
+    if (std::filesystem::is_directory(installed)) return installed;
+  }
   return HWNAS_DEFAULT_DATA_DIR;
 }
 

@@ -6,7 +6,8 @@
 
 namespace hwnas::core {
 
-/// The shipped data directory: $HWNAS_DATA_DIR if set, else the source tree's data/ at build time.
+/// The shipped data directory: $HWNAS_DATA_DIR if set, else the source tree's data/ of this build,
+/// else <prefix>/share/hwnas/data of an installed hwnas.
 std::filesystem::path data_dir();
 
 /// Resolves a path option: absolute as is; relative against `base_dir`, then against the data
