@@ -10,6 +10,7 @@
 
 #include "hwnas/core/error.h"
 #include "hwnas/core/text.h"
+#include "hwnas/core/yaml_reader.h"
 
 namespace hwnas::search {
 
@@ -27,83 +28,7 @@ std::string config_location(const SearchConfig& config, int line) {
 
 namespace {
 
-// Reads YAML nodes into the config, naming file and line in every message.
-class Reader {
- public:
-  explicit Reader(std::string source) : source_(std::move(source)) {}
-
-  static int line(const YAML::Node& node) {
-    const YAML::Mark mark = node.Mark();
-    return mark.is_null() ? 0 : mark.line + 1;
-  }
-
-  std::string at(const YAML::Node& node) const { return at(line(node)); }
-  std::string at(int line) const {
-    return line > 0 ? fmt::format("{}:{}: ", source_, line) : fmt::format("{}: ", source_);
-  }
-
-  static const char* type_name(const YAML::Node& node) {
-    switch (node.Type()) {
-      case YAML::NodeType::Null: return "nothing";
-      case YAML::NodeType::Scalar: return "a single value";
-      case YAML::NodeType::Sequence: return "a list";
-      case YAML::NodeType::Map: return "a map";
-      default: return "undefined";
-    }
-  }
-
-  void expect(const YAML::Node& node, YAML::NodeType::value type, const std::string& what,
-              const char* expected) const {
-    if (node.Type() != type) fail("{}'{}' must be {}, got {}", at(node), what, expected, type_name(node));
-  }
-
-  std::string scalar(const YAML::Node& node, const std::string& what) const {
-    expect(node, YAML::NodeType::Scalar, what, "a single value");
-    return node.Scalar();
-  }
-
-  std::string nonempty(const YAML::Node& node, const std::string& what) const {
-    std::string s = scalar(node, what);
-    if (core::detail::trim(s).empty()) fail("{}'{}' is empty", at(node), what);
-    return s;
-  }
-
-  std::int64_t integer(const YAML::Node& node, const std::string& what, std::int64_t min) const {
-    const std::string s = scalar(node, what);
-    const auto v = core::detail::parse_int(s);
-    if (!v) fail("{}'{}' is '{}', expected an integer", at(node), what, s);
-    if (*v < min) fail("{}'{}' is {}, expected an integer >= {}", at(node), what, *v, min);
-    return *v;
-  }
-
-  double number(const YAML::Node& node, const std::string& what, double min) const {
-    const std::string s = scalar(node, what);
-    const auto v = core::detail::parse_double(s);
-    if (!v || !std::isfinite(*v)) fail("{}'{}' is '{}', expected a number", at(node), what, s);
-    if (*v < min) fail("{}'{}' is {}, expected a number >= {}", at(node), what, *v, min);
-    return *v;
-  }
-
-  /// Iterates a map, rejecting keys outside `valid` and repeated keys.
-  template <typename Fn>
-  void each_key(const YAML::Node& map, const std::string& what, const std::vector<std::string>& valid, Fn fn) const {
-    expect(map, YAML::NodeType::Map, what, "a map");
-    std::set<std::string> seen;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string key = scalar(it->first, what + " key");
-      if (!valid.empty() && std::find(valid.begin(), valid.end(), key) == valid.end())
-        fail("{}unknown key '{}'{} (valid: {})", at(it->first), key, what.empty() ? "" : " in " + what,
-             fmt::join(valid, ", "));
-      if (!seen.insert(key).second) fail("{}key '{}' is given twice", at(it->first), key);
-      fn(key, it->first, it->second);
-    }
-  }
-
-  const std::string& source() const { return source_; }
-
- private:
-  std::string source_;
-};
+using Reader = core::YamlReader;
 
 bool valid_objective_name(const std::string& name) {
   if (name.empty()) return false;
@@ -145,12 +70,7 @@ ObjectiveSpec read_objective(const Reader& r, const YAML::Node& node, std::size_
 }  // namespace
 
 SearchConfig parse_config(std::string_view yaml, const std::string& source, const std::filesystem::path& base_dir) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::ParserException& e) {
-    fail("{}:{}:{}: invalid YAML: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg);
-  }
+  const YAML::Node root = core::parse_yaml(std::string(yaml), source);
   SearchConfig config;
   config.source = source;
   config.strategy.options = core::Options("strategy", source);

@@ -10,9 +10,9 @@
 #include "hwnas/core/error.h"
 #include "hwnas/search/checkpoint.h"
 #include "hwnas/search/constraint.h"
-#include "hwnas/search/interrupt.h"
+#include "hwnas/core/interrupt.h"
 #include "hwnas/search/objective.h"
-#include "hwnas/search/progress.h"
+#include "hwnas/core/progress.h"
 #include "hwnas/search/report.h"
 #include "hwnas/search/strategy.h"
 #include "hwnas/core/thread_pool.h"
@@ -81,8 +81,8 @@ class Engine {
     }
     ensure_directory(out_dir_);
     core::ThreadPool pool(threads_);
-    InterruptGuard guard(options_.handle_signals);
-    ProgressLine progress(!options_.quiet);
+    core::InterruptGuard guard(options_.handle_signals);
+    core::ProgressLine progress(!options_.quiet);
     start_ = Clock::now();
     std::size_t last_checkpoint = 0;
     try {
@@ -120,7 +120,7 @@ class Engine {
 
   std::optional<StopReason> should_stop() const {
     const std::size_t done = result_.candidates.size();
-    if (InterruptGuard::requested()) return StopReason::kInterrupted;
+    if (core::InterruptGuard::requested()) return StopReason::kInterrupted;
     if (config_.budget.evaluations && done >= config_.budget.evaluations) return StopReason::kEvaluationBudget;
     if (config_.budget.seconds > 0 && elapsed() >= config_.budget.seconds) return StopReason::kTimeBudget;
     if (static_cast<double>(done) >= space_->size()) return StopReason::kExhausted;

@@ -1,9 +1,9 @@
-#include "hwnas/search/interrupt.h"
+#include "hwnas/core/interrupt.h"
 
 #include <atomic>
 #include <csignal>
 
-namespace hwnas::search {
+namespace hwnas::core {
 
 namespace {
 
@@ -43,4 +43,4 @@ bool InterruptGuard::requested() { return g_requested.load(); }
 
 void InterruptGuard::request() { g_requested.store(true); }
 
-}  // namespace hwnas::search
+}  // namespace hwnas::core

@@ -1,10 +1,10 @@
-#include "hwnas/search/progress.h"
+#include "hwnas/core/progress.h"
 
 #include <cstdio>
 
 #include <unistd.h>
 
-namespace hwnas::search {
+namespace hwnas::core {
 
 ProgressLine::ProgressLine(bool enabled, double min_interval_seconds)
     : enabled_(enabled && ::isatty(STDERR_FILENO) == 1), min_interval_(min_interval_seconds) {}
@@ -37,4 +37,4 @@ void ProgressLine::finish() {
   last_width_ = 0;
 }
 
-}  // namespace hwnas::search
+}  // namespace hwnas::core

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace hwnas::search {
+namespace hwnas::core {
 
 class ProgressLine {
  public:
@@ -29,4 +29,4 @@ class ProgressLine {
   std::chrono::steady_clock::time_point last_;
 };
 
-}  // namespace hwnas::search
+}  // namespace hwnas::core
