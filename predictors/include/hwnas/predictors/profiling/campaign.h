@@ -1,0 +1,86 @@
+#pragma once
+/// A profiling campaign: which kernels to measure on which platform, run resumably into the
+/// measurement store. Described by a YAML file (configs/campaign_*.yaml):
+///
+///   campaign: kernels-libtorch-cpu-t1      # name; the store refuses the same name with another spec
+///   platform: libtorch-cpu-t1
+///   database: measurements/libtorch-cpu-t1.db   # relative paths: the YAML's directory
+///   fusion_rules: fusion/torchscript-cpu-t1.yaml  # optional; default: the platform's defaults
+///   seed: 1
+///   chunk: 40                              # kernels measured (and committed) together
+///   profile: {repeats: 10, rounds: 3, ...} # devices::ProfileOptions
+///   prior: {spaces: [nb201, fbnet], archs_per_space: 300}
+///   random: {hw: [4, 224], cin: [8, 512], cout: [8, 512], kernels: [1, 3, 5, 7], strides: [1, 2]}
+///   kernels:                               # per kernel type: how many from each sampler
+///     - {type: conv, prior: 300, random: 200}
+///     - {type: relu, random: 100}
+///
+/// Kernels are planned deterministically from the seed, those already in the store for this platform
+/// fingerprint are skipped, and the rest are measured chunk by chunk, each chunk one transaction: a
+/// campaign killed at any point resumes where it stopped and measures nothing twice.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hwnas/devices/profiler.h"
+#include "hwnas/predictors/kernels/fusion_rules.h"
+#include "hwnas/predictors/sampling/samplers.h"
+
+namespace hwnas::predictors {
+
+struct KernelQuota {
+  std::string type;
+  std::size_t prior = 0;   ///< kernels of this type as they occur in the prior spaces
+  std::size_t random = 0;  ///< kernels of this type over the random ranges
+};
+
+struct CampaignSpec {
+  std::string name;
+  std::string platform;
+  std::filesystem::path database;
+  std::filesystem::path fusion_rules;  ///< empty: the platform's default rules
+  std::uint64_t seed = 1;
+  std::size_t chunk = 40;
+  devices::ProfileOptions profile;
+  PriorSamplerOptions prior;
+  RandomSamplerOptions random;
+  std::vector<KernelQuota> kernels;
+  std::string source_text;  ///< the YAML as read: what the store records to recognise a resume
+};
+
+/// Reads a campaign file; throws hwnas::Error naming the file and line of an unknown key or bad value.
+CampaignSpec load_campaign(const std::filesystem::path& path);
+CampaignSpec parse_campaign(const std::string& text, const std::string& source, const std::filesystem::path& base_dir);
+
+/// The fusion rules a campaign cuts kernels with.
+FusionRules campaign_fusion_rules(const CampaignSpec& spec);
+
+/// Every kernel the campaign measures, in a deterministic order (distinct keys).
+std::vector<KernelSample> plan_campaign(const CampaignSpec& spec);
+
+struct CampaignProgress {
+  std::size_t planned = 0;           ///< kernels in the plan
+  std::size_t already_measured = 0;  ///< found in the store at start (a resume)
+  std::size_t measured = 0;          ///< measured by this run so far
+  std::size_t to_measure = 0;        ///< what this run set out to measure
+  double seconds = 0;                ///< wall time of this run so far
+};
+
+struct CampaignReport {
+  CampaignProgress progress;
+  std::size_t unstable = 0;  ///< measurements whose spread stayed above the profiler's threshold
+  bool interrupted = false;  ///< stopped by a signal between chunks (everything committed stays)
+  double median_spread = 0;  ///< over the kernels measured by this run
+};
+
+struct CampaignRunOptions {
+  bool handle_signals = true;  ///< SIGINT/SIGTERM stop after the current chunk
+  std::function<void(const CampaignProgress&)> on_progress;  ///< after every chunk
+};
+
+CampaignReport run_campaign(const CampaignSpec& spec, const CampaignRunOptions& options = {});
+
+}  // namespace hwnas::predictors

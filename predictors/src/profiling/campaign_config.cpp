@@ -1,0 +1,119 @@
+#include <fmt/format.h>
+
+#include "hwnas/core/yaml_reader.h"
+#include "hwnas/predictors/profiling/campaign.h"
+
+namespace hwnas::predictors {
+namespace {
+
+using core::YamlReader;
+
+IntRange read_range(const YamlReader& r, const YAML::Node& node, const std::string& what) {
+  r.expect(node, YAML::NodeType::Sequence, what, "a list [min, max]");
+  if (node.size() != 2) fail("{}'{}' must be [min, max]", r.at(node), what);
+  IntRange range{r.integer(node[0], what, 1), r.integer(node[1], what, 1)};
+  if (range.max < range.min) fail("{}'{}' has max {} below min {}", r.at(node), what, range.max, range.min);
+  return range;
+}
+
+std::vector<std::int64_t> read_ints(const YamlReader& r, const YAML::Node& node, const std::string& what) {
+  r.expect(node, YAML::NodeType::Sequence, what, "a list of integers");
+  std::vector<std::int64_t> values;
+  for (const auto& v : node) values.push_back(r.integer(v, what, 1));
+  if (values.empty()) fail("{}'{}' is empty", r.at(node), what);
+  return values;
+}
+
+std::vector<std::string> read_strings(const YamlReader& r, const YAML::Node& node, const std::string& what) {
+  r.expect(node, YAML::NodeType::Sequence, what, "a list");
+  std::vector<std::string> values;
+  for (const auto& v : node) values.push_back(r.nonempty(v, what));
+  return values;
+}
+
+devices::ProfileOptions read_profile(const YamlReader& r, const YAML::Node& node) {
+  devices::ProfileOptions p;
+  r.each_key(node, "profile",
+             {"warmup_runs", "min_warmup_ms", "repeats", "rounds", "min_sample_ms", "max_rel_spread", "max_remeasure"},
+             [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+               const std::string what = "profile." + key;
+               if (key == "warmup_runs") p.warmup_runs = static_cast<int>(r.integer(v, what, 0));
+               else if (key == "min_warmup_ms") p.min_warmup_ms = r.number(v, what, 0);
+               else if (key == "repeats") p.repeats = static_cast<int>(r.integer(v, what, 1));
+               else if (key == "rounds") p.rounds = static_cast<int>(r.integer(v, what, 1));
+               else if (key == "min_sample_ms") p.min_sample_ms = r.number(v, what, 0);
+               else if (key == "max_rel_spread") p.max_rel_spread = r.number(v, what, 0);
+               else if (key == "max_remeasure") p.max_remeasure = static_cast<int>(r.integer(v, what, 0));
+             });
+  return p;
+}
+
+}  // namespace
+
+CampaignSpec parse_campaign(const std::string& text, const std::string& source, const std::filesystem::path& base_dir) {
+  const YAML::Node root = core::parse_yaml(text, source);
+  const YamlReader r(source);
+  CampaignSpec spec;
+  spec.source_text = text;
+  auto path = [&](const YAML::Node& v, const std::string& what) {
+    const std::filesystem::path p = r.nonempty(v, what);
+    return p.is_absolute() ? p : base_dir / p;
+  };
+  r.each_key(root, "",
+             {"campaign", "platform", "database", "fusion_rules", "seed", "chunk", "profile", "prior", "random",
+              "kernels"},
+             [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+               if (key == "campaign") spec.name = r.nonempty(v, key);
+               else if (key == "platform") spec.platform = r.nonempty(v, key);
+               else if (key == "database") spec.database = path(v, key);
+               else if (key == "fusion_rules") spec.fusion_rules = path(v, key);
+               else if (key == "seed") spec.seed = static_cast<std::uint64_t>(r.integer(v, key, 0));
+               else if (key == "chunk") spec.chunk = static_cast<std::size_t>(r.integer(v, key, 1));
+               else if (key == "profile") spec.profile = read_profile(r, v);
+               else if (key == "prior") {
+                 r.each_key(v, "prior", {"spaces", "archs_per_space"},
+                            [&](const std::string& k, const YAML::Node&, const YAML::Node& x) {
+                              if (k == "spaces") spec.prior.spaces = read_strings(r, x, "prior.spaces");
+                              else spec.prior.archs_per_space = static_cast<int>(r.integer(x, "prior." + k, 1));
+                            });
+               } else if (key == "random") {
+                 r.each_key(v, "random", {"hw", "cin", "cout", "seq_len", "kernels", "strides", "pool_kernels"},
+                            [&](const std::string& k, const YAML::Node&, const YAML::Node& x) {
+                              const std::string what = "random." + k;
+                              if (k == "hw") spec.random.hw = read_range(r, x, what);
+                              else if (k == "cin") spec.random.cin = read_range(r, x, what);
+                              else if (k == "cout") spec.random.cout = read_range(r, x, what);
+                              else if (k == "seq_len") spec.random.seq_len = read_range(r, x, what);
+                              else if (k == "kernels") spec.random.kernels = read_ints(r, x, what);
+                              else if (k == "strides") spec.random.strides = read_ints(r, x, what);
+                              else spec.random.pool_kernels = read_ints(r, x, what);
+                            });
+               } else if (key == "kernels") {
+                 r.expect(v, YAML::NodeType::Sequence, key, "a list of {type, prior, random}");
+                 for (const auto& entry : v) {
+                   KernelQuota quota;
+                   r.each_key(entry, "kernels entry", {"type", "prior", "random"},
+                              [&](const std::string& k, const YAML::Node&, const YAML::Node& x) {
+                                if (k == "type") quota.type = r.nonempty(x, "type");
+                                else if (k == "prior") quota.prior = static_cast<std::size_t>(r.integer(x, k, 0));
+                                else quota.random = static_cast<std::size_t>(r.integer(x, k, 0));
+                              });
+                   if (quota.type.empty()) fail("{}a kernels entry needs a 'type'", r.at(entry));
+                   spec.kernels.push_back(std::move(quota));
+                 }
+               }
+             });
+  if (spec.name.empty()) fail("{}: missing 'campaign' (its name)", source);
+  if (spec.platform.empty()) fail("{}: missing 'platform'", source);
+  if (spec.database.empty()) fail("{}: missing 'database'", source);
+  if (spec.kernels.empty()) fail("{}: 'kernels' lists nothing to measure", source);
+  return spec;
+}
+
+CampaignSpec load_campaign(const std::filesystem::path& path) {
+  std::string text;
+  core::load_yaml_file(path, &text);
+  return parse_campaign(text, path.string(), std::filesystem::absolute(path).parent_path());
+}
+
+}  // namespace hwnas::predictors

@@ -1,0 +1,142 @@
+#include "hwnas/predictors/profiling/campaign.h"
+
+#include <csignal>
+#include <filesystem>
+#include <map>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "hwnas/core/error.h"
+#include "hwnas/devices/measurement_store.h"
+
+namespace hwnas::predictors {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A small, fast campaign: 4 types, a few kernels each, short profiling.
+std::string small_campaign(const fs::path& db, const std::string& name = "test-campaign") {
+  return "campaign: " + name + "\nplatform: libtorch-cpu-t1\ndatabase: " + db.string() +
+         "\nseed: 3\nchunk: 2\n"
+         "profile: {warmup_runs: 1, min_warmup_ms: 0, repeats: 3, rounds: 1, min_sample_ms: 0.02, max_remeasure: 0}\n"
+         "prior: {spaces: [nb201], archs_per_space: 3}\n"
+         "random: {hw: [4, 8], cin: [4, 16], cout: [4, 16]}\n"
+         "kernels:\n"
+         "  - {type: relu, random: 3}\n"
+         "  - {type: add, random: 2}\n"
+         "  - {type: conv, prior: 2, random: 1}\n"
+         "  - {type: avgpool, prior: 1}\n";
+}
+
+class CampaignTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("hwnas_campaign_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(CampaignTest, ParsesAndRejectsBadFilesNamingTheLine) {
+  const CampaignSpec spec = parse_campaign(small_campaign(dir_ / "m.db"), "c.yaml", dir_);
+  EXPECT_EQ(spec.platform, "libtorch-cpu-t1");
+  EXPECT_EQ(spec.chunk, 2u);
+  EXPECT_EQ(spec.profile.repeats, 3);
+  ASSERT_EQ(spec.kernels.size(), 4u);
+  EXPECT_EQ(spec.kernels[2].type, "conv");
+  EXPECT_EQ(spec.kernels[2].prior, 2u);
+  EXPECT_EQ(spec.random.hw.max, 8);
+
+  auto error_of = [&](const std::string& text) {
+    try {
+      parse_campaign(text, "c.yaml", dir_);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of(small_campaign(dir_ / "m.db") + "colour: red\n").find("c.yaml:14: unknown key 'colour'"),
+            std::string::npos);
+  EXPECT_NE(error_of("campaign: x\nplatform: p\ndatabase: d\nrandom: {hw: [9, 3]}\nkernels: [{type: relu}]\n")
+                .find("c.yaml:4"),
+            std::string::npos);
+  EXPECT_NE(error_of("campaign: x\nplatform: p\ndatabase: d\n").find("lists nothing"), std::string::npos);
+  EXPECT_NE(error_of("campaign: [x\n").find("invalid YAML"), std::string::npos);
+}
+
+TEST_F(CampaignTest, PlanIsDeterministicAndRespectsQuotas) {
+  const CampaignSpec spec = parse_campaign(small_campaign(dir_ / "m.db"), "c.yaml", dir_);
+  const auto a = plan_campaign(spec);
+  const auto b = plan_campaign(spec);
+  ASSERT_EQ(a.size(), b.size());
+  std::map<std::string, int> per_type;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].kernel.key, b[i].kernel.key);
+    ++per_type[a[i].kernel.type];
+  }
+  EXPECT_EQ(per_type["relu"], 3);
+  EXPECT_EQ(per_type["add"], 2);
+  EXPECT_LE(per_type["conv"], 3);
+  EXPECT_GE(per_type["conv"], 2);
+  EXPECT_EQ(per_type["avgpool"], 1);
+}
+
+TEST_F(CampaignTest, KilledCampaignResumesWithoutMeasuringAnythingTwice) {
+  const fs::path db = dir_ / "m.db";
+  const CampaignSpec spec = parse_campaign(small_campaign(db), "c.yaml", dir_);
+  const std::size_t planned = plan_campaign(spec).size();
+  ASSERT_GE(planned, 7u);
+
+  // The child is killed (SIGKILL, no cleanup) right after its second chunk is committed.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    CampaignRunOptions options;
+    options.handle_signals = false;
+    options.on_progress = [](const CampaignProgress& p) {
+      if (p.measured >= 4) ::raise(SIGKILL);
+    };
+    try {
+      run_campaign(spec, options);
+    } catch (...) {
+    }
+    ::_exit(3);  // not reached when the kill happens
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child exited with status " << status;
+  EXPECT_EQ(devices::MeasurementStore::open(db, false).count(), 4u);
+
+  CampaignRunOptions options;
+  options.handle_signals = false;
+  const CampaignReport resumed = run_campaign(spec, options);
+  EXPECT_EQ(resumed.progress.planned, planned);
+  EXPECT_EQ(resumed.progress.already_measured, 4u);
+  EXPECT_EQ(resumed.progress.measured, planned - 4);
+  const auto store = devices::MeasurementStore::open(db, false);
+  EXPECT_EQ(store.count(), planned);
+  for (const auto& row : store.query()) {
+    EXPECT_EQ(row.replaced_count, 0) << "measured twice: " << row.config_key;
+    EXPECT_GT(row.median_ms, 0);
+    EXPECT_EQ(row.campaign, "test-campaign");
+  }
+  // A finished campaign run again measures nothing.
+  EXPECT_EQ(run_campaign(spec, options).progress.measured, 0u);
+}
+
+TEST_F(CampaignTest, SameNameWithAnotherSpecIsRefused) {
+  const fs::path db = dir_ / "m.db";
+  auto store = devices::MeasurementStore::open(db);
+  store.begin_campaign("test-campaign", "something else");
+  const CampaignSpec spec = parse_campaign(small_campaign(db), "c.yaml", dir_);
+  CampaignRunOptions options;
+  options.handle_signals = false;
+  EXPECT_THROW(run_campaign(spec, options), Error);
+}
+
+}  // namespace
+}  // namespace hwnas::predictors
