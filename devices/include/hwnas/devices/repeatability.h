@@ -1,0 +1,33 @@
+#pragma once
+/// How repeatable the profiler is on this host: measure the same graphs twice, independently, and
+/// count how many latencies agree.
+
+#include <vector>
+
+#include "hwnas/core/graph.h"
+#include "hwnas/devices/platform.h"
+
+namespace hwnas::devices {
+
+struct RepeatabilityReport {
+  std::vector<double> first_ms;   ///< per graph, first pass
+  std::vector<double> second_ms;  ///< per graph, second pass
+  std::vector<double> rel_diff;   ///< |a - b| / min(a, b) per graph
+  std::size_t counted = 0;        ///< graphs with min(a, b) >= min_latency_ms, behind the fractions
+  double within_5pct = 0;         ///< fraction of counted graphs with rel_diff <= 0.05
+  double within_10pct = 0;        ///< ... <= 0.10
+  double median_rel_diff = 0;     ///< over counted graphs
+  double seconds_per_graph = 0;   ///< wall time of one pass (prepare + measure) divided by graph count
+};
+
+/// Measures `graphs` twice with measure_interleaved (the second pass with seed + 1, so the block order
+/// differs) and compares. Graphs faster than `min_latency_ms` in either pass are reported but not
+/// counted in the fractions.
+RepeatabilityReport check_repeatability(Platform& platform, const std::vector<core::Graph>& graphs,
+                                        const ProfileOptions& options = {}, double min_latency_ms = 0.0);
+
+/// A fixed set of 40 single-kernel graphs (batch 1): conv-bn-relu of varied sizes, depthwise conv,
+/// linear, max/avg/global pools and elementwise ops, from ~1 us to a few ms on one core.
+std::vector<core::Graph> reference_kernels();
+
+}  // namespace hwnas::devices

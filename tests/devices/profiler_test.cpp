@@ -1,0 +1,221 @@
+#include "hwnas/devices/profiler.h"
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "hwnas/core/error.h"
+#include "hwnas/devices/platform.h"
+
+namespace hwnas::devices {
+namespace {
+
+TEST(Statistics, QuartilesAndSpreadOnOddCount) {
+  // Sorted 1..5: positions (n-1)q = 1, 2, 3 -> q1 2, median 3, q3 4; spread (4 - 2) / 3.
+  const auto s = summarize({5, 1, 4, 2, 3});
+  EXPECT_EQ(s.count, 5u);
+  EXPECT_DOUBLE_EQ(s.min, 1);
+  EXPECT_DOUBLE_EQ(s.q1, 2);
+  EXPECT_DOUBLE_EQ(s.median, 3);
+  EXPECT_DOUBLE_EQ(s.q3, 4);
+  EXPECT_DOUBLE_EQ(s.max, 5);
+  EXPECT_DOUBLE_EQ(s.mean, 3);
+  EXPECT_DOUBLE_EQ(s.spread, 2.0 / 3.0);
+}
+
+TEST(Statistics, InterpolatesOnEvenCount) {
+  // 1..4: positions 0.75, 1.5, 2.25 -> q1 1.75, median 2.5, q3 3.25; spread 1.5 / 2.5 = 0.6.
+  const auto s = summarize({4, 3, 2, 1});
+  EXPECT_DOUBLE_EQ(s.q1, 1.75);
+  EXPECT_DOUBLE_EQ(s.median, 2.5);
+  EXPECT_DOUBLE_EQ(s.q3, 3.25);
+  EXPECT_DOUBLE_EQ(s.spread, 0.6);
+}
+
+TEST(Statistics, OutliersDoNotMoveTheMedian) {
+  // Ten samples, two wild outliers (a preemption, a page fault): sorted, positions 4.5 (median),
+  // 2.25 and 6.75 (quartiles) all fall among the eight 10.0 samples -> median 10, spread 0,
+  // while the mean is dragged to (80 + 1000 + 1e6) / 10 = 100108.
+  const auto s = summarize({10, 10, 1e6, 10, 10, 10, 1000, 10, 10, 10});
+  EXPECT_DOUBLE_EQ(s.median, 10);
+  EXPECT_DOUBLE_EQ(s.spread, 0);
+  EXPECT_DOUBLE_EQ(s.mean, 100108);
+  EXPECT_DOUBLE_EQ(s.max, 1e6);
+}
+
+TEST(Statistics, EmptyIsAnError) {
+  EXPECT_THROW(summarize({}), Error);
+  EXPECT_THROW(merge_rounds({{}, {}}, RoundMerge::kMedianOfAllSamples), Error);
+}
+
+TEST(Statistics, MergeRoundsThreeWays) {
+  // Rounds {1 x7}, {4, 5, 5}, {6, 6, 7}.
+  const std::vector<std::vector<double>> rounds{{1, 1, 1, 1, 1, 1, 1}, {4, 5, 5}, {6, 6, 7}};
+  const auto minima = merge_rounds(rounds, RoundMerge::kMedianOfRoundMinima);
+  const auto medians = merge_rounds(rounds, RoundMerge::kMedianOfRoundMedians);
+  const auto pooled = merge_rounds(rounds, RoundMerge::kMedianOfAllSamples);
+  // Round minima 1, 4, 6: median 4; quartiles at positions 0.5 and 1.5: 2.5 and 5 -> spread 2.5 / 4.
+  EXPECT_DOUBLE_EQ(minima.median_ms, 4);
+  EXPECT_DOUBLE_EQ(minima.spread, 0.625);
+  // Round medians 1, 5, 6: median 5; quartiles 3 and 5.5 -> spread 2.5 / 5.
+  EXPECT_DOUBLE_EQ(medians.median_ms, 5);
+  EXPECT_DOUBLE_EQ(medians.spread, 0.5);
+  // All 13 samples sorted: seven 1s, 4, 5, 5, 6, 6, 7: median (position 6) 1, quartiles (positions 3
+  // and 9) 1 and 5 -> spread 4.
+  EXPECT_DOUBLE_EQ(pooled.median_ms, 1);
+  EXPECT_DOUBLE_EQ(pooled.spread, 4);
+  for (const auto& m : {minima, medians, pooled}) {
+    EXPECT_EQ(m.repeats, 13);
+    EXPECT_EQ(m.rounds, 3);
+    EXPECT_DOUBLE_EQ(m.min_ms, 1);
+    EXPECT_DOUBLE_EQ(m.max_ms, 7);
+    EXPECT_DOUBLE_EQ(m.q1_ms, 1);  // min/quartiles/max are over all samples whatever the merge
+    EXPECT_DOUBLE_EQ(m.q3_ms, 5);
+    EXPECT_EQ(m.round_samples, rounds);
+  }
+}
+
+TEST(Profiler, ValidateNamesTheBadOption) {
+  ProfileOptions o;
+  o.repeats = 0;
+  try {
+    validate(o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("repeats"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(validate(ProfileOptions{}));
+}
+
+// A platform whose graphs busy-wait (or sleep): `base_us` per run, and with `jitter` every other block
+// (activate() starts a block) twice as slow, like a machine whose load comes and goes. Counts
+// activations and runs.
+class SpinPlatform final : public Platform {
+ public:
+  struct Counters {
+    int activations = 0;
+    long runs = 0;
+  };
+  struct Behaviour {
+    double base_us = 20;
+    bool jitter = false;
+    bool sleep = false;            // sleep instead of spinning: wall time passes, CPU time does not
+    bool single_threaded = false;  // what the prepared graphs report
+  };
+  explicit SpinPlatform(Behaviour behaviour) : behaviour_(behaviour) {}
+  std::string name() const override { return "spin"; }
+  PlatformFingerprint fingerprint() const override { return {.platform = "spin"}; }
+  std::unique_ptr<PreparedGraph> prepare(const core::Graph&) override {
+    return std::make_unique<Prepared>(behaviour_, counters);
+  }
+  Counters counters;
+
+ private:
+  class Prepared final : public PreparedGraph {
+   public:
+    Prepared(Behaviour behaviour, Counters& counters) : behaviour_(behaviour), counters_(counters) {}
+    void activate() override {
+      ++counters_.activations;
+      slow_ = behaviour_.jitter && !slow_;
+    }
+    bool single_threaded() const override { return behaviour_.single_threaded; }
+    void run(int iterations) override {
+      const double us = behaviour_.base_us * iterations * (slow_ ? 2.0 : 1.0);
+      const auto duration = std::chrono::duration<double, std::micro>(us);
+      if (behaviour_.sleep) {
+        std::this_thread::sleep_for(duration);
+      } else {
+        const auto until = std::chrono::steady_clock::now() + duration;
+        while (std::chrono::steady_clock::now() < until) {
+        }
+      }
+      counters_.runs += iterations;
+    }
+
+   private:
+    Behaviour behaviour_;
+    Counters& counters_;
+    bool slow_ = false;
+  };
+  Behaviour behaviour_;
+};
+
+core::Graph tiny_graph() {
+  core::Graph g;
+  g.mark_output(g.unary(core::OpKind::kRelu, g.input({1, 4})));
+  return g;
+}
+
+ProfileOptions spin_options() {
+  ProfileOptions o;
+  o.warmup_runs = 1;
+  o.min_warmup_ms = 0;
+  o.repeats = 4;
+  o.rounds = 2;
+  o.min_sample_ms = 0.1;
+  return o;
+}
+
+TEST(Profiler, BatchesShortRunsAndInterleavesBlocks) {
+  SpinPlatform platform({.base_us = 20});  // 20 us per run, 0.1 ms samples -> about 5 runs per sample
+  auto options = spin_options();
+  options.warmup_runs = 3;       // calibration takes the fastest of these, robust to one preemption
+  options.max_rel_spread = 100;  // never re-measure here
+  std::vector<std::pair<std::size_t, std::size_t>> progress;
+  const auto m = measure_interleaved(platform, {tiny_graph(), tiny_graph(), tiny_graph()}, options,
+                                     [&](std::size_t done, std::size_t total) { progress.emplace_back(done, total); });
+  ASSERT_EQ(m.size(), 3u);
+  for (const auto& x : m) {
+    EXPECT_EQ(x.repeats, 8);
+    EXPECT_EQ(x.remeasured, 0);
+    EXPECT_GE(x.inner_iterations, 2);  // a 20 us run needs several runs per 0.1 ms sample
+    EXPECT_GE(x.median_ms, 0.02);      // busy-waits last at least as asked
+    EXPECT_EQ(x.time_source, TimeSource::kWallClock);  // the graphs do not claim to be single-threaded
+  }
+  // One activation per graph for warm-up plus one per block (3 graphs x 2 rounds).
+  EXPECT_EQ(platform.counters.activations, 3 + 6);
+  ASSERT_EQ(progress.size(), 6u);
+  EXPECT_EQ(progress.back(), (std::pair<std::size_t, std::size_t>{6, 6}));
+}
+
+TEST(Profiler, RemeasuresWhenSpreadIsHigh) {
+  // Every other block runs twice as slow, so the two round minima are ~1x and ~2x the base: median
+  // 1.5x, quartiles 1.25x and 1.75x, spread ~0.33 > 0.05 on every attempt. The graph is re-measured
+  // max_remeasure times and stays unstable.
+  SpinPlatform platform({.base_us = 50, .jitter = true});
+  auto options = spin_options();
+  options.block_warmup_runs = 0;
+  options.max_remeasure = 2;
+  const auto m = platform.measure(tiny_graph(), options);
+  EXPECT_EQ(m.remeasured, 2);
+  EXPECT_FALSE(m.stable);
+  EXPECT_GT(m.spread, options.max_rel_spread);
+  EXPECT_EQ(m.repeats, options.repeats * options.rounds);  // the kept attempt's samples
+}
+
+TEST(Profiler, TimeSourceSeparatesWallFromCpuTime) {
+  // A graph that sleeps 1 ms per run: steady_clock sees at least the 1 ms, the thread's CPU clock
+  // almost nothing (the sleep is spent off the CPU).
+  auto options = spin_options();
+  options.min_sample_ms = 0;  // one run per sample
+  options.max_remeasure = 0;
+  SpinPlatform sleeper({.base_us = 1000, .sleep = true, .single_threaded = true});
+  options.time_source = TimeSource::kWallClock;
+  const auto wall = sleeper.measure(tiny_graph(), options);
+  EXPECT_EQ(wall.time_source, TimeSource::kWallClock);
+  EXPECT_GE(wall.median_ms, 1.0);
+  options.time_source = TimeSource::kThreadCpuTime;
+  const auto cpu = sleeper.measure(tiny_graph(), options);
+  EXPECT_EQ(cpu.time_source, TimeSource::kThreadCpuTime);
+  EXPECT_LT(cpu.median_ms, 0.5);
+  // kAuto follows what the prepared graph says about its threads.
+  options.time_source = TimeSource::kAuto;
+  EXPECT_EQ(sleeper.measure(tiny_graph(), options).time_source, TimeSource::kThreadCpuTime);
+  SpinPlatform multi({.base_us = 10, .single_threaded = false});
+  EXPECT_EQ(multi.measure(tiny_graph(), options).time_source, TimeSource::kWallClock);
+}
+
+}  // namespace
+}  // namespace hwnas::devices
