@@ -5,6 +5,7 @@ find_package(nlohmann_json REQUIRED)
 find_package(Eigen3 REQUIRED NO_MODULE)
 find_package(SQLite3 REQUIRED)
 find_package(Threads REQUIRED)
+find_package(CLI11 REQUIRED)
 # Debian's libtorch-dev ships TorchConfig.cmake; its Caffe2 config pulls in optional CUDA/protobuf
 # bits, which are absent here and are not needed for the CPU build.
 find_package(Torch REQUIRED)

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build ccache g++ pkg-config
           libtorch-dev libeigen3-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
-          libgtest-dev libgmock-dev libsqlite3-dev)
+          libgtest-dev libgmock-dev libsqlite3-dev libcli11-dev libxgboost-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -36,9 +36,10 @@ std::vector<KernelSample> plan_campaign(const CampaignSpec& spec) {
     type_seed = type_seed * 6364136223846793005ull + 1442695040888963407ull;
     if (quota.prior > 0) {
       PriorSamplerOptions prior = spec.prior;
-      prior.kernel_types = {quota.type};
+      if (quota.type != "*") prior.kernel_types = {quota.type};
       add(sample_prior_kernels(prior, rules, quota.prior, type_seed));
     }
+    if (quota.random > 0 && quota.type == "*") fail("campaign '{}': type '*' can only be sampled from the prior", spec.name);
     if (quota.random > 0) add(sample_random_kernels(quota.type, spec.random, quota.random, type_seed + 1));
   }
   return plan;

@@ -32,7 +32,7 @@
 namespace hwnas::predictors {
 
 struct KernelQuota {
-  std::string type;
+  std::string type;        ///< a kernel type, or "*" for every type the prior spaces produce (prior only)
   std::size_t prior = 0;   ///< kernels of this type as they occur in the prior spaces
   std::size_t random = 0;  ///< kernels of this type over the random ranges
 };

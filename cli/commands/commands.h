@@ -1,0 +1,27 @@
+#pragma once
+// One function per verb adds its subcommand to the app; the subcommand's callback runs the verb.
+
+#include <CLI/CLI.hpp>
+
+namespace hwnas::cli {
+
+void add_spaces_command(CLI::App& app);
+void add_platforms_command(CLI::App& app);
+void add_plugins_command(CLI::App& app);
+void add_measure_command(CLI::App& app);
+void add_profile_command(CLI::App& app);
+void add_search_command(CLI::App& app);
+
+/// Non-zero when the search was interrupted (130, as a shell reports SIGINT), so scripts can tell.
+extern int search_exit_code;
+
+inline void add_all_commands(CLI::App& app) {
+  add_spaces_command(app);
+  add_platforms_command(app);
+  add_plugins_command(app);
+  add_measure_command(app);
+  add_profile_command(app);
+  add_search_command(app);
+}
+
+}  // namespace hwnas::cli

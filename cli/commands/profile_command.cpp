@@ -1,0 +1,149 @@
+#include <chrono>
+#include <cstdio>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "commands/commands.h"
+#include "hwnas/core/error.h"
+#include "hwnas/core/progress.h"
+#include "hwnas/devices/platform.h"
+#include "hwnas/devices/repeatability.h"
+#include "hwnas/predictors/profiling/campaign.h"
+#include "hwnas/predictors/profiling/fusion_detection.h"
+
+namespace hwnas::cli {
+namespace {
+
+std::string eta_text(double seconds_done, std::size_t done, std::size_t total) {
+  if (done == 0) return "ETA --";
+  const double left = seconds_done / static_cast<double>(done) * static_cast<double>(total - done);
+  return fmt::format("ETA {}m{:02}s", static_cast<int>(left) / 60, static_cast<int>(left) % 60);
+}
+
+void run_campaign_file(const std::string& file) {
+  const auto spec = predictors::load_campaign(file);
+  fmt::print(stderr, "campaign '{}' on {} -> {}\n", spec.name, spec.platform, spec.database.string());
+  // A progress bar on a terminal; a line every ~10% otherwise, so CI logs show the campaign moving.
+  core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
+  std::size_t last_decile = 0;
+  predictors::CampaignRunOptions options;
+  options.on_progress = [&](const predictors::CampaignProgress& p) {
+    const std::string text = fmt::format("measured {}/{} kernels ({} already in the store) {:.0f}s, {}", p.measured,
+                                         p.to_measure, p.already_measured, p.seconds,
+                                         eta_text(p.seconds, p.measured, p.to_measure));
+    if (line.enabled()) {
+      line.update(text);
+    } else if (p.to_measure > 0 && p.measured * 10 / p.to_measure > last_decile) {
+      last_decile = p.measured * 10 / p.to_measure;
+      fmt::print(stderr, "{}\n", text);
+    }
+  };
+  const auto report = predictors::run_campaign(spec, options);
+  line.finish();
+  fmt::print("campaign '{}': {} kernels planned, {} were already measured, {} measured now in {:.1f}s "
+             "(median spread {:.2f}%, {} above the profiler's threshold){}\n",
+             spec.name, report.progress.planned, report.progress.already_measured, report.progress.measured,
+             report.progress.seconds, 100 * report.median_spread, report.unstable,
+             report.interrupted ? "; interrupted: run the same command again to resume" : "");
+}
+
+void run_repeatability(const std::string& platform_name, const devices::ProfileOptions& profile) {
+  auto platform = devices::make_platform(platform_name);
+  const auto graphs = devices::reference_kernels();
+  fmt::print(stderr, "measuring {} reference kernels twice on {}...\n", graphs.size(), platform_name);
+  constexpr double kMinMs = 0.05;
+  const auto all = devices::check_repeatability(*platform, graphs, profile, 0.0);
+  const auto large = devices::check_repeatability(*platform, graphs, profile, kMinMs);
+  fmt::print("repeatability on {} ({} kernels, two independent passes each):\n", platform_name, graphs.size());
+  fmt::print("  all kernels:        {:5.1f}% within 5%, {:5.1f}% within 10%, median difference {:.2f}%\n",
+             100 * all.within_5pct, 100 * all.within_10pct, 100 * all.median_rel_diff);
+  fmt::print("  kernels >= 50 us:   {:5.1f}% within 5%, {:5.1f}% within 10% ({} kernels)\n", 100 * large.within_5pct,
+             100 * large.within_10pct, large.counted);
+  fmt::print("  cost: {:.3f} s per kernel per pass\n", 0.5 * (all.seconds_per_graph + large.seconds_per_graph));
+}
+
+void run_fusion_detection(const std::string& platform_name, const std::string& out,
+                          const devices::ProfileOptions& profile) {
+  auto platform = devices::make_platform(platform_name);
+  predictors::FusionDetectionOptions options;
+  options.profile = profile;
+  core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
+  const auto report = predictors::detect_fusion_rules(*platform, options, [&](std::size_t done, std::size_t total) {
+    line.update(fmt::format("fusion tests {}/{}", done, total));
+  });
+  line.finish();
+  fmt::print("fusion tests on {} (fused iff T1 + T2 - T12 > {} * min(T1, T2) and above noise, majority of {}):\n",
+             platform_name, options.alpha, options.votes);
+  for (const auto& t : report.tests)
+    fmt::print("  {:<18} T1 {:8.4f}  T2 {:8.4f}  T12 {:8.4f} ms  noise {:7.4f}  {} ({}/{} votes)\n",
+               fmt::format("{}-{}", fmt::join(t.first, "-"), t.second), t.t_first_ms, t.t_second_ms, t.t_block_ms,
+               t.noise_ms, t.fused ? "FUSED" : "separate", t.fused_votes, options.votes);
+  predictors::save_fusion_rules(report.rules, out);
+  fmt::print("wrote {} rule(s) to {}\n", report.rules.patterns.size(), out);
+}
+
+}  // namespace
+
+void add_profile_command(CLI::App& app) {
+  struct Args {
+    std::string campaign;
+    std::string platform = "libtorch-cpu-t1";
+    bool repeatability = false;
+    bool detect_fusion = false;
+    std::string out;
+    std::string space;
+    std::vector<std::string> kernels;
+    std::size_t samples = 200;
+    std::string db = "measurements.db";
+    std::uint64_t seed = 1;
+    devices::ProfileOptions profile;
+  };
+  auto args = std::make_shared<Args>();
+  auto* command = app.add_subcommand(
+      "profile",
+      "measure kernels on this host: a campaign file, an ad-hoc sample (--space/--kernels), the profiler's "
+      "repeatability (--repeatability), or the platform's fusion rules (--detect-fusion)");
+  command->add_option("campaign", args->campaign, "campaign YAML (see configs/campaign_*.yaml)");
+  command->add_option("--platform", args->platform, "platform (see `hwnas platforms`)")->capture_default_str();
+  command->add_flag("--repeatability", args->repeatability,
+                    "measure 40 reference kernels twice and report how often the passes agree");
+  command->add_flag("--detect-fusion", args->detect_fusion, "detect the platform's fusion rules (nn-Meter's test)");
+  command->add_option("--out", args->out, "rules file written by --detect-fusion (default: fusion_<platform>.yaml)");
+  command->add_option("--space", args->space, "ad hoc: measure kernels as they occur in this space");
+  command->add_option("--kernels", args->kernels, "ad hoc: measure random kernels of these types (e.g. conv-bn-relu)");
+  command->add_option("--samples", args->samples, "ad hoc: kernels per space or type")->capture_default_str();
+  command->add_option("--db", args->db, "ad hoc: measurement database")->capture_default_str();
+  command->add_option("--seed", args->seed, "ad hoc: sampling seed")->capture_default_str();
+  command->add_option("--repeats", args->profile.repeats, "timed samples per round")->capture_default_str();
+  command->add_option("--rounds", args->profile.rounds, "interleaved rounds")->capture_default_str();
+  command->callback([args] {
+    if (!args->campaign.empty()) return run_campaign_file(args->campaign);
+    if (args->repeatability) return run_repeatability(args->platform, args->profile);
+    if (args->detect_fusion)
+      return run_fusion_detection(args->platform, args->out.empty() ? "fusion_" + args->platform + ".yaml" : args->out,
+                                  args->profile);
+    if (args->space.empty() && args->kernels.empty())
+      fail("profile needs a campaign file, --repeatability, --detect-fusion, or --space/--kernels (see --help)");
+    // An ad-hoc campaign: same machinery, so it is resumable and lands in the same store.
+    predictors::CampaignSpec spec;
+    spec.platform = args->platform;
+    spec.database = args->db;
+    spec.seed = args->seed;
+    spec.profile = args->profile;
+    if (!args->space.empty()) {
+      spec.prior.spaces = {args->space};
+      spec.kernels.push_back({"*", args->samples, 0});
+    }
+    for (const auto& type : args->kernels) spec.kernels.push_back({type, 0, args->samples});
+    spec.name = fmt::format("adhoc-{}-{}-{}-n{}-s{}", spec.platform, args->space, fmt::join(args->kernels, "+"),
+                            args->samples, args->seed);
+    spec.source_text = spec.name;
+    const auto report = predictors::run_campaign(spec);
+    fmt::print("{}: {} kernels, {} measured now into {} ({} already there)\n", spec.name, report.progress.planned,
+               report.progress.measured, args->db, report.progress.already_measured);
+  });
+}
+
+}  // namespace hwnas::cli
