@@ -1,13 +1,14 @@
 // Kernel latency regressors side by side: accuracy on a held-out split and prediction throughput.
 //
-//   regressor_bench [MEASUREMENTS.csv] [--variants] [--threads N]
+//   regressor_bench [MEASUREMENTS.csv] [--variants] [--litepred] [--threads N]
 //
 // MEASUREMENTS.csv: `kernel_type,<KernelFeatures::names()>,latency_ms` (read_kernel_csv). Without it, a
 // synthetic set is generated (SyntheticLaw::kChannelStep, 2% log-normal noise, 1000 kernels per type) and
 // written to a temporary CSV first, so the CSV path is exercised too. Each kernel type is split 70/15/15
 // (seed 0); every regressor trains on the 70%, selects on the 15% validation share and is scored on the
-// 15% test share. --variants also trains the MLP variants (input scaling, target/loss, LitePred's
-// 16-layer net) and both tree modes, for choosing the defaults.
+// 15% test share. --variants also trains the MLP variants (input scaling x target/loss) and the boosted
+// tree mode, for choosing the defaults; --litepred adds LitePred's 16-layer MLP (slow: about a minute of
+// CPU per kernel type).
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -84,16 +85,20 @@ MlpOptions variant(MlpOptions base, MlpInputScaling input, MlpTarget target) {
 int main(int argc, char** argv) try {
   std::string csv;
   bool variants = false;
+  bool litepred = false;
   int threads = 1;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--variants") == 0)
       variants = true;
+    else if (std::strcmp(argv[i], "--litepred") == 0)
+      litepred = true;
     else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
       threads = std::stoi(argv[++i]);
     else if (argv[i][0] != '-')
       csv = argv[i];
     else
-      hwnas::fail("unknown flag '{}' (usage: regressor_bench [MEASUREMENTS.csv] [--variants] [--threads N])", argv[i]);
+      hwnas::fail("unknown flag '{}' (usage: regressor_bench [MEASUREMENTS.csv] [--variants] [--litepred] [--threads N])",
+                  argv[i]);
   }
   if (csv.empty()) {
     std::map<std::string, KernelDataset> synthetic;
@@ -129,15 +134,17 @@ int main(int argc, char** argv) try {
                           std::make_unique<MlpRegressor>(variant(small, MlpInputScaling::kRaw, MlpTarget::kLogMse)));
       models.emplace_back("mlp small raw / MAPE",
                           std::make_unique<MlpRegressor>(variant(small, MlpInputScaling::kRaw, MlpTarget::kRawMape)));
-      models.emplace_back("mlp litepred (raw / MAPE, 350 ep)", std::make_unique<MlpRegressor>(MlpOptions::litepred()));
-      MlpOptions lp = variant(MlpOptions::litepred(), MlpInputScaling::kLogStandardize, MlpTarget::kLogMse);
-      models.emplace_back("mlp litepred log-std / log-MSE", std::make_unique<MlpRegressor>(lp));
       if (have_tree_regressor()) {
         TreeOptions boosted;
         boosted.mode = TreeMode::kBoosted;
         boosted.max_depth = 6;
         models.emplace_back("tree (boosted)", std::make_unique<TreeRegressor>(boosted));
       }
+    }
+    if (litepred) {
+      models.emplace_back("mlp litepred (raw / MAPE, 350 ep)", std::make_unique<MlpRegressor>(MlpOptions::litepred()));
+      MlpOptions lp = variant(MlpOptions::litepred(), MlpInputScaling::kLogStandardize, MlpTarget::kLogMse);
+      models.emplace_back("mlp litepred log-std / log-MSE", std::make_unique<MlpRegressor>(lp));
     }
     for (auto& [name, model] : models) print_row(evaluate(name, *model, split, threads));
 

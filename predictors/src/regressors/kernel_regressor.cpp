@@ -1,5 +1,7 @@
 #include "hwnas/predictors/regressors/kernel_regressor.h"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iterator>
 

@@ -126,29 +126,50 @@ FitSummary MlpRegressor::fit(const KernelDataset& train, const KernelDataset& va
   // weights and biases alike; drawn from our own seeded generator so the model does not depend on global
   // torch RNG state touched elsewhere in the process.
   std::mt19937_64 rng(fit_options.seed);
-  std::vector<torch::Tensor> weights_t, biases;
+  // All parameters live in one flat tensor (layer l: W^T as in x out, then b) and their gradients in
+  // another. Each layer's weight and bias are leaf tensors viewing slices of the flat one, with grads
+  // viewing slices of the flat gradient (autograd accumulates into an existing grad in place), so Adam
+  // runs as a handful of in-place ops on two flat tensors per step: for a small MLP LibTorch's per-op
+  // overhead, not arithmetic, sets the step time, and for a large one this avoids per-step temporaries.
+  struct Slot {
+    std::int64_t offset, in, out;
+  };
+  std::vector<Slot> slots;
+  std::vector<float> init;
   std::vector<float> slopes;
   std::int64_t fan_in = KernelFeatures::kSize;
   for (std::size_t l = 0; l <= options_.hidden.size(); ++l) {
     const std::int64_t fan_out = l < options_.hidden.size() ? options_.hidden[l].width : 1;
+    slots.push_back({static_cast<std::int64_t>(init.size()), fan_in, fan_out});
     const float bound = 1.0f / std::sqrt(static_cast<float>(fan_in));
     std::uniform_real_distribution<float> uniform(-bound, bound);
-    std::vector<float> w(static_cast<std::size_t>(fan_in * fan_out)), b(static_cast<std::size_t>(fan_out));
-    for (auto& v : w) v = uniform(rng);
-    for (auto& v : b) v = uniform(rng);
-    // Stored transposed (in x out) so the forward is addmm(b, h, W^T) without a transpose per step.
-    weights_t.push_back(torch::from_blob(w.data(), {fan_in, fan_out}, torch::kFloat32).clone().requires_grad_(true));
-    biases.push_back(torch::from_blob(b.data(), {fan_out}, torch::kFloat32).clone().requires_grad_(true));
+    for (std::int64_t i = 0; i < fan_in * fan_out + fan_out; ++i) init.push_back(uniform(rng));
     if (l < options_.hidden.size()) slopes.push_back(options_.hidden[l].negative_slope);
     fan_in = fan_out;
   }
-  std::vector<torch::Tensor> params = weights_t;
-  params.insert(params.end(), biases.begin(), biases.end());
-  torch::optim::Adam adam(params, torch::optim::AdamOptions(options_.learning_rate).weight_decay(options_.weight_decay));
+  const auto total = static_cast<std::int64_t>(init.size());
+  torch::Tensor flat = torch::from_blob(init.data(), {total}, torch::kFloat32).clone();
+  torch::Tensor flat_grad = torch::zeros_like(flat);
+  std::vector<torch::Tensor> weights_t, biases;
+  for (const auto& s : slots) {
+    auto leaf = [](const torch::Tensor& data, const torch::Tensor& grad) {
+      torch::Tensor t = data.detach().requires_grad_(true);
+      t.mutable_grad() = grad;
+      return t;
+    };
+    weights_t.push_back(leaf(flat.narrow(0, s.offset, s.in * s.out).view({s.in, s.out}),
+                             flat_grad.narrow(0, s.offset, s.in * s.out).view({s.in, s.out})));
+    biases.push_back(leaf(flat.narrow(0, s.offset + s.in * s.out, s.out),
+                          flat_grad.narrow(0, s.offset + s.in * s.out, s.out)));
+  }
+  // Adam (as torch.optim.Adam: L2 weight decay added to the gradient, eps outside the square root).
+  constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;
+  torch::Tensor adam_m = torch::zeros_like(flat), adam_v = torch::zeros_like(flat), adam_denom = torch::zeros_like(flat);
+  std::int64_t adam_step = 0;
 
   FitSummary summary;
   double best = std::numeric_limits<double>::infinity();
-  std::vector<torch::Tensor> best_params;
+  torch::Tensor best_params;
   std::vector<std::int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   const auto batch = static_cast<std::int64_t>(options_.batch_size);
@@ -157,7 +178,6 @@ FitSummary MlpRegressor::fit(const KernelDataset& train, const KernelDataset& va
   for (int epoch = 0; epoch < options_.max_epochs; ++epoch) {
     const double lr = options_.min_learning_rate + 0.5 * (options_.learning_rate - options_.min_learning_rate) *
                                                        (1 + std::cos(std::numbers::pi * epoch / options_.max_epochs));
-    static_cast<torch::optim::AdamOptions&>(adam.param_groups()[0].options()).lr(lr);
     std::shuffle(order.begin(), order.end(), rng);
     const torch::Tensor perm = torch::from_blob(order.data(), {count}, torch::kInt64);
     const torch::Tensor xs = x_train.index_select(0, perm);
@@ -171,9 +191,17 @@ FitSummary MlpRegressor::fit(const KernelDataset& train, const KernelDataset& va
         const torch::Tensor loss = options_.target == MlpTarget::kLogMse
                                        ? (out - yb).square().mean()
                                        : ((out - yb).abs() / yb.clamp_min(1.17e-6f)).mean();
-        adam.zero_grad();
+        flat_grad.zero_();
         loss.backward();
-        adam.step();
+        torch::NoGradGuard no_grad;
+        ++adam_step;
+        if (options_.weight_decay != 0) flat_grad.add_(flat, options_.weight_decay);
+        adam_m.mul_(kBeta1).add_(flat_grad, 1 - kBeta1);
+        adam_v.mul_(kBeta2).addcmul_(flat_grad, flat_grad, 1 - kBeta2);
+        const double correction1 = 1 - std::pow(kBeta1, static_cast<double>(adam_step));
+        const double correction2 = 1 - std::pow(kBeta2, static_cast<double>(adam_step));
+        torch::sqrt_out(adam_denom, adam_v).div_(std::sqrt(correction2)).add_(kEps);
+        flat.addcdiv_(adam_m, adam_denom, -lr / correction1);
       }
     }
     summary.epochs = epoch + 1;
@@ -183,22 +211,20 @@ FitSummary MlpRegressor::fit(const KernelDataset& train, const KernelDataset& va
     if (mape < best) {
       best = mape;
       summary.best_epoch = epoch + 1;
-      best_params.clear();
-      for (const auto& p : params) best_params.push_back(p.detach().clone());
+      best_params = flat.clone();
     } else if (options_.patience > 0 && epoch + 1 - summary.best_epoch >= options_.patience) {
       break;
     }
   }
-  HWNAS_CHECK(!best_params.empty() && std::isfinite(best),
+  HWNAS_CHECK(best_params.defined() && std::isfinite(best),
               "MLP training diverged (validation MAPE {}); lower the learning rate", best);
 
   // Export the best epoch's parameters to Eigen (weights back to out x in).
-  const std::size_t layers = weights_t.size();
-  for (std::size_t l = 0; l < layers; ++l) {
-    const torch::Tensor wt = best_params[l].contiguous();  // in x out, row-major == out x in, column-major
-    const torch::Tensor b = best_params[layers + l].contiguous();
-    net->weights.push_back(Eigen::Map<const Eigen::MatrixXf>(wt.data_ptr<float>(), wt.size(1), wt.size(0)));
-    net->biases.push_back(Eigen::Map<const Eigen::VectorXf>(b.data_ptr<float>(), b.size(0)));
+  const float* best_data = best_params.data_ptr<float>();
+  for (const auto& slot : slots) {
+    // W^T is in x out row-major, which is out x in column-major: Eigen's layout.
+    net->weights.push_back(Eigen::Map<const Eigen::MatrixXf>(best_data + slot.offset, slot.out, slot.in));
+    net->biases.push_back(Eigen::Map<const Eigen::VectorXf>(best_data + slot.offset + slot.in * slot.out, slot.out));
   }
   net->slopes = slopes;
   net_ = std::move(net);

@@ -49,7 +49,7 @@ struct TreeRegressor::Booster {
         R"({{"data": [{}, true], "shape": [{}, {}], "typestr": "<f8", "version": 3}})",
         reinterpret_cast<std::uintptr_t>(x.data()), x.size(), KernelFeatures::kSize);
     const std::string config = fmt::format(
-        R"({{"type": 0, "training": false, "iteration_begin": 0, "iteration_end": {}, "strict_shape": false, "missing": NaN}})",
+        R"({{"type": 0, "training": false, "iteration_begin": 0, "iteration_end": {}, "strict_shape": false, "missing": NaN, "cache_id": 0}})",
         iteration_end);
     std::lock_guard lock(mutex);
     const bst_ulong* shape = nullptr;
