@@ -133,7 +133,9 @@ void PredictorSet::save(const fs::path& dir) const {
     fallback_->save(dir / kFallbackFile, RegressorEncoding::kCbor);
     fallback = {{"file", kFallbackFile}, {"regressor", std::string(fallback_->kind())}};
   }
-  save_fusion_rules(rules_, dir / kRulesFile);
+  FusionRules rules = rules_;
+  if (rules.platform.empty()) rules.platform = platform_;  // the rule file requires a platform
+  save_fusion_rules(rules, dir / kRulesFile);
 
   json fingerprint = json::parse(fingerprint_, nullptr, false);
   if (fingerprint.is_discarded() || !(fingerprint.is_object() || fingerprint.is_array())) fingerprint = fingerprint_;

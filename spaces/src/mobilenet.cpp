@@ -305,36 +305,6 @@ core::Graph MobilenetSpace::to_graph(const Arch& arch, std::int64_t batch) const
   return g;
 }
 
-Arch MobilenetSpace::sample(Rng& rng) const { return normalize(SearchSpace::sample(rng)); }
-
-Arch MobilenetSpace::crossover(const Arch& a, const Arch& b, Rng& rng) const {
-  return normalize(SearchSpace::crossover(a, b, rng));
-}
-
-Arch MobilenetSpace::mutate(const Arch& arch, Rng& rng) const {
-  Arch out = normalize(arch);
-  const auto choices = gene_choices();
-  std::vector<int> active;
-  for (int g = 0; g < kMobilenetNumGenes; ++g)
-    if (is_active(out, g)) active.push_back(g);
-  const int gene = active[std::uniform_int_distribution<std::size_t>(0, active.size() - 1)(rng)];
-  const int n = choices[static_cast<std::size_t>(gene)];
-  const int old_value = out.genes[static_cast<std::size_t>(gene)];
-  out.genes[static_cast<std::size_t>(gene)] = (old_value + std::uniform_int_distribution<int>(1, n - 1)(rng)) % n;
-  if (gene < kMobilenetNumStages) {
-    // A deeper stage exposes slots that were normalized to k3e3: draw them afresh.
-    const int old_depth = kMobilenetDepths[static_cast<std::size_t>(old_value)];
-    const int new_depth = kMobilenetDepths[static_cast<std::size_t>(out.genes[static_cast<std::size_t>(gene)])];
-    std::uniform_int_distribution<int> pick(0, 2);
-    for (int j = old_depth; j < new_depth; ++j) {
-      const int slot = gene * kMobilenetMaxDepth + j;
-      out.genes[static_cast<std::size_t>(mobilenet_kernel_gene(slot))] = pick(rng);
-      out.genes[static_cast<std::size_t>(mobilenet_expand_gene(slot))] = pick(rng);
-    }
-  }
-  return normalize(out);
-}
-
 void register_mobilenet(SpaceRegistry& registry) {
   registry.add(
       "mobilenet",

@@ -27,24 +27,34 @@ void SearchSpace::validate(const Arch& arch) const {
       fail("{}: gene {} is {}, expected 0..{}", name(), i, arch.genes[i], choices[i] - 1);
 }
 
+bool SearchSpace::is_active(const Arch&, int) const { return true; }
+
+Arch SearchSpace::normalize(const Arch& arch) const { return arch; }
+
 Arch SearchSpace::sample(Rng& rng) const {
   Arch arch;
   for (int n : gene_choices()) arch.genes.push_back(std::uniform_int_distribution<int>(0, n - 1)(rng));
-  return arch;
+  return normalize(arch);
 }
 
 Arch SearchSpace::mutate(const Arch& arch, Rng& rng) const {
   const auto choices = gene_choices();
-  std::vector<std::size_t> mutable_genes;
+  const Arch before = normalize(arch);
+  std::vector<int> candidates;
   for (std::size_t i = 0; i < choices.size(); ++i)
-    if (choices[i] > 1) mutable_genes.push_back(i);
-  if (mutable_genes.empty()) return arch;
-  Arch out = arch;
-  const std::size_t gene = mutable_genes[std::uniform_int_distribution<std::size_t>(0, mutable_genes.size() - 1)(rng)];
+    if (choices[i] > 1 && is_active(before, static_cast<int>(i))) candidates.push_back(static_cast<int>(i));
+  if (candidates.empty()) return before;
+  Arch out = before;
+  const auto gene = static_cast<std::size_t>(
+      candidates[std::uniform_int_distribution<std::size_t>(0, candidates.size() - 1)(rng)]);
   // Draw among the other values so the mutant always differs in exactly this gene.
   const int shift = std::uniform_int_distribution<int>(1, choices[gene] - 1)(rng);
-  out.genes[gene] = (arch.genes[gene] + shift) % choices[gene];
-  return out;
+  out.genes[gene] = (before.genes[gene] + shift) % choices[gene];
+  // Genes the change brings to life were normalized to 0: give them a fresh value, not always the first.
+  for (std::size_t i = 0; i < choices.size(); ++i)
+    if (!is_active(before, static_cast<int>(i)) && is_active(out, static_cast<int>(i)))
+      out.genes[i] = std::uniform_int_distribution<int>(0, choices[i] - 1)(rng);
+  return normalize(out);
 }
 
 Arch SearchSpace::crossover(const Arch& a, const Arch& b, Rng& rng) const {
@@ -53,7 +63,7 @@ Arch SearchSpace::crossover(const Arch& a, const Arch& b, Rng& rng) const {
   std::bernoulli_distribution coin(0.5);
   for (std::size_t i = 0; i < child.genes.size(); ++i)
     if (coin(rng)) child.genes[i] = b.genes[i];
-  return child;
+  return normalize(child);
 }
 
 double SearchSpace::size() const {

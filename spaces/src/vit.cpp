@@ -321,37 +321,6 @@ core::Graph VitSpace::to_graph(const Arch& arch, std::int64_t batch) const {
   return g;
 }
 
-Arch VitSpace::sample(Rng& rng) const { return normalize(SearchSpace::sample(rng)); }
-
-Arch VitSpace::crossover(const Arch& a, const Arch& b, Rng& rng) const {
-  return normalize(SearchSpace::crossover(a, b, rng));
-}
-
-Arch VitSpace::mutate(const Arch& arch, Rng& rng) const {
-  Arch out = normalize(arch);
-  const auto choices = gene_choices();
-  std::vector<int> active;
-  for (std::size_t g = 0; g < choices.size(); ++g)
-    if (choices[g] > 1 && is_active(out, static_cast<int>(g))) active.push_back(static_cast<int>(g));
-  const int gene = active[std::uniform_int_distribution<std::size_t>(0, active.size() - 1)(rng)];
-  const int n = choices[static_cast<std::size_t>(gene)];
-  const int old_value = out.genes[static_cast<std::size_t>(gene)];
-  out.genes[static_cast<std::size_t>(gene)] = (old_value + std::uniform_int_distribution<int>(1, n - 1)(rng)) % n;
-  if (gene == 1) {
-    // A deeper net exposes layers that were normalized to the first choices: draw them afresh.
-    const auto& sp = spec();
-    const int old_depth = sp.depths[static_cast<std::size_t>(old_value)];
-    const int new_depth = sp.depths[static_cast<std::size_t>(out.genes[1])];
-    for (int l = old_depth; l < new_depth; ++l) {
-      out.genes[static_cast<std::size_t>(heads_gene(l))] =
-          std::uniform_int_distribution<int>(0, static_cast<int>(sp.num_heads.size()) - 1)(rng);
-      out.genes[static_cast<std::size_t>(ratio_gene(l))] =
-          std::uniform_int_distribution<int>(0, static_cast<int>(sp.mlp_ratios.size()) - 1)(rng);
-    }
-  }
-  return normalize(out);
-}
-
 void register_vit(SpaceRegistry& registry) {
   registry.add(
       "vit", [](const SpaceOptions& options) { return std::make_unique<VitSpace>(VitOptions::from_map(options)); },

@@ -128,6 +128,22 @@ TEST_F(CampaignTest, KilledCampaignResumesWithoutMeasuringAnythingTwice) {
   EXPECT_EQ(run_campaign(spec, options).progress.measured, 0u);
 }
 
+TEST_F(CampaignTest, ShippedCampaignConfigsPlanTheirKernels) {
+  std::size_t campaigns = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(HWNAS_TEST_DATA_DIR).parent_path() / "configs")) {
+    if (entry.path().filename().string().rfind("campaign_", 0) != 0) continue;
+    ++campaigns;
+    const CampaignSpec spec = load_campaign(entry.path());
+    std::size_t quota = 0;
+    for (const auto& k : spec.kernels) quota += k.prior + k.random;
+    const auto plan = plan_campaign(spec);
+    // Every quota is met except where a space holds fewer distinct kernels of a type than asked.
+    EXPECT_GE(plan.size(), quota * 9 / 10) << entry.path();
+    EXPECT_LE(plan.size(), quota) << entry.path();
+  }
+  EXPECT_GE(campaigns, 1u);
+}
+
 TEST_F(CampaignTest, SameNameWithAnotherSpecIsRefused) {
   const fs::path db = dir_ / "m.db";
   auto store = devices::MeasurementStore::open(db);

@@ -34,13 +34,18 @@ std::vector<KernelSample> plan_campaign(const CampaignSpec& spec) {
   std::uint64_t type_seed = spec.seed;
   for (const auto& quota : spec.kernels) {
     type_seed = type_seed * 6364136223846793005ull + 1442695040888963407ull;
+    // The spaces may hold fewer distinct kernels of a type than asked (NB201 has three resolutions):
+    // the random sampler makes up the difference, so every type gets the count it asked for.
+    std::size_t shortfall = 0;
     if (quota.prior > 0) {
       PriorSamplerOptions prior = spec.prior;
       if (quota.type != "*") prior.kernel_types = {quota.type};
-      add(sample_prior_kernels(prior, rules, quota.prior, type_seed));
+      auto found = sample_prior_kernels(prior, rules, quota.prior, type_seed);
+      if (quota.type != "*") shortfall = quota.prior - found.size();
+      add(std::move(found));
     }
     if (quota.random > 0 && quota.type == "*") fail("campaign '{}': type '*' can only be sampled from the prior", spec.name);
-    if (quota.random > 0) add(sample_random_kernels(quota.type, spec.random, quota.random, type_seed + 1));
+    if (quota.random + shortfall > 0) add(sample_random_kernels(quota.type, spec.random, quota.random + shortfall, type_seed + 1));
   }
   return plan;
 }

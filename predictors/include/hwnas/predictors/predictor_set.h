@@ -23,7 +23,6 @@
 /// ms) is one map behind a std::shared_mutex: lookups take it shared, inserts exclusive; counters are
 /// atomics. It holds at most kCacheCapacity entries and is emptied when an insert would pass that. Non-const members (set_*, clear_cache) must not run concurrently with anything else.
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>

@@ -89,19 +89,10 @@ class MobilenetSpace : public SearchSpace {
   /// block j of stage 0..4; only active blocks appear).
   core::Graph to_graph(const Arch& arch, std::int64_t batch = 1) const override;
 
-  /// Uniform over genes, then normalized.
-  Arch sample(Rng& rng) const override;
-  /// Changes one active gene (a depth, an active slot's kernel or expand ratio, or the resolution) to
-  /// another of its values. When a depth grows, the newly active slots get uniformly drawn values (not
-  /// always k3e3). The result is normalized.
-  Arch mutate(const Arch& arch, Rng& rng) const override;
-  /// Uniform crossover, then normalized.
-  Arch crossover(const Arch& a, const Arch& b, Rng& rng) const override;
-
   /// The canonical form: inactive slot genes reset to 0. Validates first.
-  Arch normalize(const Arch& arch) const;
+  Arch normalize(const Arch& arch) const override;
   /// Whether gene `gene` affects the network of `arch` (depths and resolution always do).
-  bool is_active(const Arch& arch, int gene) const;
+  bool is_active(const Arch& arch, int gene) const override;
 
   static MobilenetSubnet decode(const Arch& arch);
   /// Throws hwnas::Error for a value outside the choices; the result is normalized.

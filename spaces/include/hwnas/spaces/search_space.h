@@ -54,11 +54,18 @@ class SearchSpace {
 
   /// Throws hwnas::Error unless every gene is in range (spaces with constraints between genes add them).
   virtual void validate(const Arch& arch) const;
-  /// Uniform over genes by default.
+  /// Whether `gene` changes the network of `arch` (a block slot past its stage's depth does not).
+  /// Every gene is active by default.
+  virtual bool is_active(const Arch& arch, int gene) const;
+  /// The canonical form of `arch`: inactive genes reset to 0, so equal networks compare and hash
+  /// equal. Identity by default.
+  virtual Arch normalize(const Arch& arch) const;
+  /// Uniform over genes, normalized.
   virtual Arch sample(Rng& rng) const;
-  /// Changes exactly one gene to another of its values, by default.
+  /// Changes exactly one active gene to another of its values; genes the change makes active (a
+  /// deeper stage's new slots) are drawn uniformly. Normalized.
   virtual Arch mutate(const Arch& arch, Rng& rng) const;
-  /// Uniform crossover by default: each gene from either parent.
+  /// Uniform crossover (each gene from either parent), normalized.
   virtual Arch crossover(const Arch& a, const Arch& b, Rng& rng) const;
 
   /// Number of architectures (product of gene choices), as a double since spaces can be astronomically large.

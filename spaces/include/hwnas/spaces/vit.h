@@ -97,18 +97,10 @@ class VitSpace : public SearchSpace {
   /// class token excluded) and `head`.
   core::Graph to_graph(const Arch& arch, std::int64_t batch = 1) const override;
 
-  /// Uniform over genes (depth uniform, heads and ratios independent per layer), then normalized.
-  Arch sample(Rng& rng) const override;
-  /// Changes one active gene (embed dim, depth, or an active layer's heads or ratio) to another value. When
-  /// the depth grows, the newly active layers get uniformly drawn heads and ratios. The result is normalized.
-  Arch mutate(const Arch& arch, Rng& rng) const override;
-  /// Uniform crossover, then normalized.
-  Arch crossover(const Arch& a, const Arch& b, Rng& rng) const override;
-
   /// The canonical form: genes of inactive layers reset to 0. Validates first.
-  Arch normalize(const Arch& arch) const;
+  Arch normalize(const Arch& arch) const override;
   /// Whether gene `gene` affects the network of `arch`.
-  bool is_active(const Arch& arch, int gene) const;
+  bool is_active(const Arch& arch, int gene) const override;
 
   VitSubnet decode(const Arch& arch) const;
   /// Throws hwnas::Error naming a value outside this variant's choices; the result is normalized.

@@ -33,7 +33,7 @@ namespace hwnas::predictors {
 
 struct KernelQuota {
   std::string type;        ///< a kernel type, or "*" for every type the prior spaces produce (prior only)
-  std::size_t prior = 0;   ///< kernels of this type as they occur in the prior spaces
+  std::size_t prior = 0;   ///< kernels of this type as they occur in the prior spaces (random ones make up a shortfall)
   std::size_t random = 0;  ///< kernels of this type over the random ranges
 };
 
