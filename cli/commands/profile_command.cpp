@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <unistd.h>
@@ -53,15 +54,24 @@ void run_repeatability(const std::string& platform_name, const devices::ProfileO
   auto platform = devices::make_platform(platform_name);
   const auto graphs = devices::reference_kernels();
   fmt::print(stderr, "measuring {} reference kernels twice on {}...\n", graphs.size(), platform_name);
-  constexpr double kMinMs = 0.05;
-  const auto all = devices::check_repeatability(*platform, graphs, profile, 0.0);
-  const auto large = devices::check_repeatability(*platform, graphs, profile, kMinMs);
-  fmt::print("repeatability on {} ({} kernels, two independent passes each):\n", platform_name, graphs.size());
-  fmt::print("  all kernels:        {:5.1f}% within 5%, {:5.1f}% within 10%, median difference {:.2f}%\n",
-             100 * all.within_5pct, 100 * all.within_10pct, 100 * all.median_rel_diff);
-  fmt::print("  kernels >= 50 us:   {:5.1f}% within 5%, {:5.1f}% within 10% ({} kernels)\n", 100 * large.within_5pct,
-             100 * large.within_10pct, large.counted);
-  fmt::print("  cost: {:.3f} s per kernel per pass\n", 0.5 * (all.seconds_per_graph + large.seconds_per_graph));
+  constexpr double kMinMs = 0.05;  // the target applies to kernels of at least 50 us
+  const auto report = devices::check_repeatability(*platform, graphs, profile, kMinMs);
+  std::size_t small = 0, small_within_5 = 0, small_within_10 = 0;
+  for (std::size_t i = 0; i < graphs.size(); ++i) {
+    if (std::min(report.first_ms[i], report.second_ms[i]) >= kMinMs) continue;
+    ++small;
+    small_within_5 += report.rel_diff[i] <= 0.05;
+    small_within_10 += report.rel_diff[i] <= 0.10;
+  }
+  fmt::print("repeatability on {} ({} reference kernels, two independent interleaved passes):\n", platform_name,
+             graphs.size());
+  fmt::print("  kernels >= 50 us: {:5.1f}% agree within 5%, {:5.1f}% within 10% ({} kernels; median difference {:.2f}%)\n",
+             100 * report.within_5pct, 100 * report.within_10pct, report.counted, 100 * report.median_rel_diff);
+  if (small > 0)
+    fmt::print("  kernels <  50 us: {:5.1f}% agree within 5%, {:5.1f}% within 10% ({} kernels)\n",
+               100.0 * static_cast<double>(small_within_5) / static_cast<double>(small),
+               100.0 * static_cast<double>(small_within_10) / static_cast<double>(small), small);
+  fmt::print("  cost: {:.2f} s per kernel per pass\n", report.seconds_per_graph);
 }
 
 void run_fusion_detection(const std::string& platform_name, const std::string& out,
