@@ -5,21 +5,18 @@
 #include <fmt/format.h>
 
 #include "hwnas/core/error.h"
+#include "hwnas/core/text.h"
 
 namespace hwnas::spaces {
 namespace {
+
+using core::detail::trim;
 
 constexpr std::array<int, 7> kStageLayers{1, 4, 4, 4, 4, 4, 1};
 constexpr std::array<std::int64_t, 7> kStageChannels{16, 24, 32, 64, 112, 184, 352};
 constexpr std::array<std::int64_t, 7> kCifarStrides{1, 1, 2, 2, 1, 2, 1};
 constexpr std::array<std::int64_t, 7> kImageNetStrides{1, 2, 2, 2, 1, 2, 1};
 constexpr std::int64_t kStemChannels = 16;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 std::string candidate_list() {
   std::string out;

@@ -8,9 +8,13 @@
 #include <charconv>
 
 #include "hwnas/core/error.h"
+#include "hwnas/core/text.h"
 
 namespace hwnas::spaces {
 namespace {
+
+using core::detail::trim;
+using core::detail::split;
 
 using core::NodeId;
 using core::OpKind;
@@ -28,22 +32,6 @@ std::int64_t make_divisible(double v) {
       kChannelDivisor, static_cast<std::int64_t>(v + kChannelDivisor / 2.0) / kChannelDivisor * kChannelDivisor);
   if (static_cast<double>(out) < 0.9 * v) out += kChannelDivisor;
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  while (true) {
-    const auto pos = s.find(sep);
-    out.push_back(s.substr(0, pos));
-    if (pos == std::string_view::npos) return out;
-    s.remove_prefix(pos + 1);
-  }
 }
 
 // The whole of `text` as a non-negative decimal integer, or -1.

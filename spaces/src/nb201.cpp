@@ -7,32 +7,19 @@
 #include <fmt/ranges.h>
 
 #include "hwnas/core/error.h"
+#include "hwnas/core/text.h"
 
 namespace hwnas::spaces {
 namespace {
+
+using core::detail::trim;
+using core::detail::split;
 
 constexpr std::int64_t kStemChannels = 16;  // TinyNetwork C
 constexpr int kCellsPerStage = 5;           // TinyNetwork N
 
 // Gene position of edge from -> to in the canonical order (0->1),(0->2),(1->2),(0->3),(1->3),(2->3).
 constexpr std::size_t edge_gene(int from, int to) { return static_cast<std::size_t>(to * (to - 1) / 2 + from); }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t pos = s.find(sep, start);
-    parts.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
-    if (pos == std::string_view::npos) return parts;
-    start = pos + 1;
-  }
-}
 
 constexpr std::string_view kFormat = "|op~0|+|op~0|op~1|+|op~0|op~1|op~2|";
 

@@ -10,9 +10,13 @@
 #include <type_traits>
 
 #include "hwnas/core/error.h"
+#include "hwnas/core/text.h"
 
 namespace hwnas::spaces {
 namespace {
+
+using core::detail::trim;
+using core::detail::split;
 
 using core::NodeId;
 using core::OpKind;
@@ -20,22 +24,6 @@ using core::OpKind;
 constexpr std::int64_t kNumPatches = (kVitResolution / kVitPatchSize) * (kVitResolution / kVitPatchSize);
 constexpr std::int64_t kNumTokens = kNumPatches + 1;  // + class token
 constexpr double kRatioTolerance = 1e-9;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  while (true) {
-    const auto pos = s.find(sep);
-    out.push_back(s.substr(0, pos));
-    if (pos == std::string_view::npos) return out;
-    s.remove_prefix(pos + 1);
-  }
-}
 
 // The whole of `text` as a non-negative decimal integer, or -1.
 std::int64_t parse_int(std::string_view text) {
