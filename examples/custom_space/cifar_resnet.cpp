@@ -10,6 +10,12 @@
 // Genotype (6 genes): genes 0..2 = stage depth index into {1, 2, 3}; genes 3..5 = stage width index into
 // that stage's widths {8, 16, 24}, {16, 32, 48}, {32, 64, 96}. String form: `d<3 depths>:w<3 widths>`,
 // e.g. `d3,3,3:w16,32,64`.
+//
+// The plugin also adds an objective kind, `resnet_depth`: the number of weighted layers the paper counts
+// (6n+2 for n blocks per stage: stem conv, two convs per block, the classifier), optionally with the 1x1
+// projection convs of the shortcuts. A search config uses it as
+//     objectives: [{name: depth, kind: resnet_depth, direction: maximize, count_projections: false}]
+// (see depth_search.yaml).
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -22,7 +28,7 @@
 #include <vector>
 
 #include "hwnas/core/error.h"
-#include "hwnas/plugin/space_plugin.h"
+#include "hwnas/plugin/objective_plugin.h"
 #include "hwnas/spaces/search_space.h"
 
 namespace cifar {
@@ -148,6 +154,44 @@ class CifarPlainNet : public CifarResNet {
   }
 };
 
+/// Weighted layers of cifar_resnet / cifar_plainnet architectures: 2 + 2 * (total blocks), plus, with
+/// option `count_projections: true`, one per projection shortcut (cifar_resnet only: each stage whose
+/// first block changes the width or the stride).
+class ResNetDepth : public hwnas::plugin::PluginObjective {
+ public:
+  std::string name() const override { return "resnet_depth"; }
+  std::string description() const override {
+    return "weighted layers of a cifar_resnet/cifar_plainnet network (6n+2 counting; option count_projections)";
+  }
+  hwnas::plugin::DefaultDirection default_direction() const override {
+    return hwnas::plugin::DefaultDirection::kMaximize;  // deeper CIFAR ResNets were more accurate, up to 110
+  }
+
+  std::vector<double> evaluate(std::string_view space, const std::vector<std::string>& archs,
+                               const hwnas::core::Options& options) const override {
+    const bool count_projections = options.get_bool("count_projections", false);
+    const bool residual = space == "cifar_resnet";
+    if (!residual && space != "cifar_plainnet")
+      hwnas::fail("resnet_depth scores cifar_resnet and cifar_plainnet architectures, not '{}'", space);
+    const CifarResNet parser;  // both spaces share the string form
+    std::vector<double> out;
+    for (const auto& text : archs) {
+      const Arch arch = parser.from_string(text);
+      int layers = 2;
+      int width_in = static_cast<int>(kStemChannels);
+      for (std::size_t s = 0; s < kStages; ++s) {
+        layers += 2 * kDepths[static_cast<std::size_t>(arch.genes[s])];
+        const int width = kWidths[s][static_cast<std::size_t>(arch.genes[kStages + s])];
+        if (residual && count_projections && (kStrides[s] != 1 || width != width_in)) ++layers;
+        width_in = width;
+      }
+      out.push_back(layers);
+    }
+    return out;
+  }
+};
+
 }  // namespace cifar
 
-HWNAS_EXPORT_SPACES(cifar::CifarResNet, cifar::CifarPlainNet)
+HWNAS_EXPORT_PLUGIN(hwnas::plugin::Spaces<cifar::CifarResNet, cifar::CifarPlainNet>,
+                    hwnas::plugin::Objectives<cifar::ResNetDepth>)

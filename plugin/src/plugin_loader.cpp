@@ -17,6 +17,8 @@
 #include "hwnas/plugin/plugin_abi.h"
 #include "hwnas/plugin/yaml_space.h"
 #include "hwnas/spaces/search_space.h"
+#include "hwnas/search/objective.h"
+#include "plugin_objective.h"
 #include "plugin_space.h"
 #include "yaml_space_spec.h"
 
@@ -27,6 +29,8 @@ namespace fs = std::filesystem;
 
 // Everything up to free_string is the first revision of v1; later members may be absent (zero).
 constexpr std::size_t kMinPluginTableSize = offsetof(HwnasPluginV1, free_string) + sizeof(void (*)(char*));
+// Revision 2 (objectives): a table this large carries num_objectives and objectives.
+constexpr std::size_t kObjectivesTableSize = offsetof(HwnasPluginV1, objectives) + sizeof(void*);
 
 struct LoadedState {
   std::mutex mutex;
@@ -62,6 +66,27 @@ void check_names_free(const std::vector<std::string>& names, const std::string& 
     if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
         names.begin() + static_cast<std::ptrdiff_t>(i))
       fail("{}: declares search space '{}' twice", who, names[i]);
+  }
+}
+
+/// Who already registered objective kind `kind`: a loaded plugin, else a built-in (or the host program).
+std::string objective_owner_of(const std::string& kind) {
+  for (const auto& p : state().loaded)
+    if (std::find(p.objectives.begin(), p.objectives.end(), kind) != p.objectives.end())
+      return fmt::format("plugin '{}' ({})", p.name, p.path.string());
+  return "a built-in objective kind";
+}
+
+/// Throws unless every objective kind is free in the registry and unique in the list.
+void check_objective_kinds_free(const std::vector<std::string>& kinds, const std::string& who) {
+  auto& registry = search::objective_registry();
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    if (registry.contains(kinds[i]))
+      fail("{}: objective kind '{}' is already registered by {}; rename the kind", who, kinds[i],
+           objective_owner_of(kinds[i]));
+    if (std::find(kinds.begin(), kinds.begin() + static_cast<std::ptrdiff_t>(i), kinds[i]) !=
+        kinds.begin() + static_cast<std::ptrdiff_t>(i))
+      fail("{}: declares objective kind '{}' twice", who, kinds[i]);
   }
 }
 
@@ -128,6 +153,10 @@ LoadedPlugin load_plugin(const fs::path& path) {
   if (!t.free_string) bad("no free_string function");
   if (t.num_spaces < 0 || (t.num_spaces > 0 && t.spaces == nullptr))
     bad(fmt::format("{} spaces and {} space array", t.num_spaces, t.spaces ? "a" : "no"));
+  // A table of the first revision ends before the objective members: the plugin adds no objectives.
+  const std::int32_t num_objectives = t.struct_size >= kObjectivesTableSize ? t.num_objectives : 0;
+  if (num_objectives < 0 || (num_objectives > 0 && t.objectives == nullptr))
+    bad(fmt::format("{} objectives and {} objective array", num_objectives, t.objectives ? "an" : "no"));
   std::string stem = canonical.stem().string();
   if (stem.rfind("lib", 0) == 0 && stem.size() > 3) stem = stem.substr(3);
   lib->name = t.name && *t.name ? t.name : stem;
@@ -138,7 +167,14 @@ LoadedPlugin load_plugin(const fs::path& path) {
     tables.push_back(detail::checked_space_table(*lib, t.spaces[i], i));
     names.emplace_back(tables.back().name);
   }
+  std::vector<HwnasObjectiveV1> objective_tables;
+  std::vector<std::string> kinds;
+  for (std::int32_t i = 0; i < num_objectives; ++i) {
+    objective_tables.push_back(detail::checked_objective_table(*lib, t.objectives[i], i));
+    kinds.emplace_back(objective_tables.back().name);
+  }
   check_names_free(names, fmt::format("plugin '{}' ({})", lib->name, where));
+  check_objective_kinds_free(kinds, fmt::format("plugin '{}' ({})", lib->name, where));
 
   lib->handle = library.release();  // from here on the library stays loaded for the life of the process
   auto& registry = spaces::space_registry();
@@ -154,6 +190,12 @@ LoadedPlugin load_plugin(const fs::path& path) {
         },
         table.description ? table.description : "");
   }
+  auto& objectives = search::objective_registry();
+  for (const auto& table : objective_tables)
+    objectives.add(table.name, detail::objective_factory(lib, table),
+                   fmt::format("{} (plugin {}, default direction {})",
+                               table.description && *table.description ? table.description : table.name, lib->name,
+                               detail::default_direction_name(table.default_direction)));
 
   LoadedPlugin info;
   info.path = canonical;
@@ -162,6 +204,7 @@ LoadedPlugin load_plugin(const fs::path& path) {
   info.version = t.version ? t.version : "";
   info.abi_version = t.abi_version;
   info.spaces = names;
+  info.objectives = kinds;
   state().loaded.push_back(info);
   return info;
 }

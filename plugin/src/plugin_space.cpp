@@ -17,14 +17,14 @@ namespace {
 constexpr std::size_t kMinSpaceTableSize = offsetof(HwnasSpaceV1, reserved);
 constexpr int kMaxInputRank = 8;
 
-bool is_valid_space_name(const char* name) {
+}  // namespace
+
+bool is_valid_registry_name(const char* name) {
   if (name == nullptr || *name == '\0') return false;
   for (const char* c = name; *c; ++c)
     if (!std::isalnum(static_cast<unsigned char>(*c)) && *c != '_' && *c != '-' && *c != '.') return false;
   return true;
 }
-
-}  // namespace
 
 HwnasSpaceV1 checked_space_table(const PluginLibrary& library, const HwnasSpaceV1* table, int index) {
   const auto bad = [&](const std::string& what) {
@@ -35,7 +35,7 @@ HwnasSpaceV1 checked_space_table(const PluginLibrary& library, const HwnasSpaceV
     bad(fmt::format("struct_size {} is below the {} bytes of ABI v1", table->struct_size, kMinSpaceTableSize));
   HwnasSpaceV1 copy{};
   std::memcpy(static_cast<void*>(&copy), table, std::min<std::size_t>(table->struct_size, sizeof copy));
-  if (!is_valid_space_name(copy.name))
+  if (!is_valid_registry_name(copy.name))
     bad(fmt::format("name '{}' is not a valid space name (letters, digits, '_', '-', '.')",
                     copy.name ? copy.name : "(null)"));
   if (!copy.input_shape || !copy.to_string || !copy.from_string || !copy.to_graph_json)

@@ -19,6 +19,9 @@ struct PluginLibrary {
   HwnasPluginV1 table{};  ///< the host's copy (fields the plugin did not write are zero)
 };
 
+/// True for a non-empty name of letters, digits, '_', '-', '.' (space and objective kind names).
+bool is_valid_registry_name(const char* name);
+
 /// Checks the table of space `index` of `library` and returns the host's copy of it; throws hwnas::Error
 /// naming the plugin and what is malformed.
 HwnasSpaceV1 checked_space_table(const PluginLibrary& library, const HwnasSpaceV1* table, int index);

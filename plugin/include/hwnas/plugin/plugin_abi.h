@@ -1,7 +1,7 @@
 #ifndef HWNAS_PLUGIN_PLUGIN_ABI_H
 #define HWNAS_PLUGIN_PLUGIN_ABI_H
 /* The hwnas plugin ABI: the C boundary between hwnas (the host) and a shared library that adds search
- * spaces (and, in later minor revisions of v1, objectives).
+ * spaces and objective kinds.
  *
  * Plain C on purpose: a plugin may be built with another compiler or standard library than the host, so
  * nothing C++ crosses this line, no exception, no std::string, no allocation freed by the other side.
@@ -21,9 +21,16 @@
  * (truncated to `error_size`) into the caller's `error` buffer. Strings returned through `char** out` are
  * allocated by the plugin and released with the table's `free_string`. Tables and the strings and arrays
  * they point to live as long as the library stays loaded (hwnas never unloads a plugin).
- * Space calls may come from several threads at once; `handle` is the plugin's own object.
+ * Space calls may come from several threads at once; `handle` is the plugin's own object. Objective
+ * calls do too, unless the objective's `thread_safe` is 0.
  *
- * C++ plugin authors do not write any of this by hand: see hwnas/plugin/space_plugin.h. */
+ * Revisions of v1 (each only appends or fills reserved members; the host reads a member only when the
+ * plugin's `struct_size` covers it, so a plugin of an earlier revision keeps working):
+ *   1. spaces (HwnasPluginV1 up to free_string, HwnasSpaceV1);
+ *   2. objectives (HwnasPluginV1::num_objectives / objectives, HwnasObjectiveV1).
+ *
+ * C++ plugin authors do not write any of this by hand: see hwnas/plugin/space_plugin.h and
+ * hwnas/plugin/objective_plugin.h. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -91,6 +98,46 @@ typedef struct HwnasSpaceV1 {
   void* reserved[8]; /* must be NULL; room for later v1 members */
 } HwnasSpaceV1;
 
+/* Values of HwnasObjectiveV1::default_direction. */
+enum {
+  HWNAS_DIRECTION_NONE = -1,    /* the config must say `direction:` */
+  HWNAS_DIRECTION_MINIMIZE = 0, /* smaller is better (latency, energy) */
+  HWNAS_DIRECTION_MAXIMIZE = 1  /* larger is better (accuracy, a proxy score) */
+};
+
+/* One objective kind: a function of an architecture that a search config uses as
+ *     objectives: [{name: score, kind: <name>, direction: maximize, <option>: <value>, ...}]
+ * The host creates one objective per such config entry; every call gets that entry's options. */
+typedef struct HwnasObjectiveV1 {
+  uint32_t struct_size; /* sizeof(HwnasObjectiveV1) as the plugin was built */
+  uint32_t reserved0;
+  void* handle;            /* opaque; passed back as the first argument of every call below */
+  const char* name;        /* the objective KIND name registered for configs: letters, digits, '_', '-', '.' */
+  const char* description; /* one line for `hwnas plugins` and the reports (may be NULL) */
+  int32_t default_direction; /* HWNAS_DIRECTION_*: used when the config gives no `direction` */
+  int32_t thread_safe;       /* nonzero: `evaluate` may run on several threads at once (on different
+                                batches); 0: the host calls it from one thread at a time */
+
+  /* Scores `count` architectures of the search space `space_name`, each given as the space's canonical
+   * string form (its to_string), writing out[0..count-1]. The host fills `out` with NaN first; NaN
+   * means "cannot score this architecture" (the search treats it as unavailable, never as an error).
+   * `options_json` is the config entry's options (every key but name, kind and direction) as a flat JSON
+   * object whose values are all strings holding the config's text, e.g. {"scale":"2","file":"x.csv"}
+   * ("{}" when there are none). The value of an architecture must depend on that architecture and the
+   * options alone (not on the batch it came in), or searches stop being reproducible. A failure (an
+   * error status) stops the search with the message. */
+  int (*evaluate)(void* handle, const char* space_name, const char* const* archs, int32_t count,
+                  const char* options_json, double* out, char* error, size_t error_size);
+
+  /* Optional (may be NULL). Called once per config entry when the search starts, before any evaluate:
+   * fails (with a message naming the key) on options this objective does not accept or on a search
+   * space it cannot score, so config mistakes surface before any work. */
+  int (*check_options)(void* handle, const char* space_name, const char* options_json, char* error,
+                       size_t error_size);
+
+  void* reserved[8]; /* must be NULL; room for later v1 members */
+} HwnasObjectiveV1;
+
 /* What the entry point fills. */
 typedef struct HwnasPluginV1 {
   uint32_t abi_version; /* HWNAS_PLUGIN_ABI_VERSION of the plugin's build: first, and never moves */
@@ -106,16 +153,18 @@ typedef struct HwnasPluginV1 {
   /* Releases a string a plugin function returned through `char** out`. */
   void (*free_string)(char* text);
 
-  /* Reserved for objective tables (and other extensions) later in v1: must be zero/NULL. */
+  /* Revision 2: objective kinds (0 and NULL when the plugin adds none). */
   int32_t num_objectives;
   int32_t reserved1;
-  const void* const* objectives;
-  void* reserved[14];
+  /* num_objectives pointers (not an array of structs, so HwnasObjectiveV1 can grow). */
+  const HwnasObjectiveV1* const* objectives;
+
+  void* reserved[14]; /* must be NULL; room for later v1 members */
 } HwnasPluginV1;
 
 /* The entry point. Returns HWNAS_PLUGIN_OK after filling `out`; HWNAS_PLUGIN_ABI_MISMATCH (with
  * out->abi_version set) when it cannot serve `host_abi_version`; HWNAS_PLUGIN_ERROR with a message when its
- * spaces cannot be created. */
+ * spaces or objectives cannot be created. */
 typedef int (*HwnasPluginEntryFn)(uint32_t host_abi_version, HwnasPluginV1* out, char* error, size_t error_size);
 
 #ifdef __cplusplus
