@@ -11,6 +11,10 @@ void add_plugins_command(CLI::App& app);
 void add_measure_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
 void add_search_command(CLI::App& app);
+void add_import_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 /// Non-zero when the search was interrupted (130, as a shell reports SIGINT), so scripts can tell.
 extern int search_exit_code;
@@ -22,6 +26,10 @@ inline void add_all_commands(CLI::App& app) {
   add_measure_command(app);
   add_profile_command(app);
   add_search_command(app);
+  add_import_command(app);
+  add_train_command(app);
+  add_predict_command(app);
+  add_eval_command(app);
 }
 
 }  // namespace hwnas::cli

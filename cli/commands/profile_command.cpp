@@ -31,7 +31,7 @@ void run_campaign_file(const std::string& file) {
   std::size_t last_decile = 0;
   predictors::CampaignRunOptions options;
   options.on_progress = [&](const predictors::CampaignProgress& p) {
-    const std::string text = fmt::format("measured {}/{} kernels ({} already in the store) {:.0f}s, {}", p.measured,
+    const std::string text = fmt::format("measured {}/{} kernels and networks ({} already in the store) {:.0f}s, {}", p.measured,
                                          p.to_measure, p.already_measured, p.seconds,
                                          eta_text(p.seconds, p.measured, p.to_measure));
     if (line.enabled()) {
@@ -43,7 +43,7 @@ void run_campaign_file(const std::string& file) {
   };
   const auto report = predictors::run_campaign(spec, options);
   line.finish();
-  fmt::print("campaign '{}': {} kernels planned, {} were already measured, {} measured now in {:.1f}s "
+  fmt::print("campaign '{}': {} measurements planned, {} were already measured, {} measured now in {:.1f}s "
              "(median spread {:.2f}%, {} above the profiler's threshold){}\n",
              spec.name, report.progress.planned, report.progress.already_measured, report.progress.measured,
              report.progress.seconds, 100 * report.median_spread, report.unstable,

@@ -5,6 +5,9 @@
 #include <mutex>
 #include <shared_mutex>
 #include <sstream>
+#include <cmath>
+#include <limits>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -12,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/core/error.h"
+#include "hwnas/devices/fingerprint.h"
 #include "hwnas/predictors/kernels/decomposer.h"
 #include "hwnas/predictors/kernels/kernel_features.h"
 
@@ -26,6 +30,13 @@ constexpr const char* kManifest = "manifest.json";
 constexpr const char* kRulesFile = "fusion_rules.yaml";
 constexpr const char* kFallbackFile = "_fallback.cbor";
 constexpr const char* kFallbackName = "<fallback>";
+// KernelFeatures columns of the work a regressor's domain bounds.
+constexpr std::size_t kMflops = 9, kMbRead = 11, kInKelements = 13;
+
+/// The cache key of a kernel: its key's hash, computed here for kernels built by hand without one.
+std::uint64_t hash_of(const Kernel& kernel) {
+  return kernel.key_hash != 0 ? kernel.key_hash : devices::fnv1a64(kernel.key);
+}
 
 std::vector<std::string> tokens_of(const std::string& type) {
   std::vector<std::string> out;
@@ -71,11 +82,12 @@ std::string normalise_fingerprint(const std::string& text) {
 
 struct PredictorSet::Cache {
   mutable std::shared_mutex mutex;
-  std::unordered_map<std::string, double> values;                                          // Kernel::key -> ms
+  std::unordered_map<std::uint64_t, double> values;                                        // Kernel::key_hash -> ms
   std::unordered_map<std::string, std::pair<const KernelRegressor*, std::string>> served;  // type -> regressor
   std::atomic<std::uint64_t> hits{0};
   std::atomic<std::uint64_t> misses{0};
   std::atomic<std::uint64_t> evaluations{0};
+  std::set<std::string> out_of_domain;  // types warned about
 };
 
 PredictorSet::PredictorSet(std::string platform, std::string fingerprint, FusionRules rules)
@@ -88,13 +100,34 @@ PredictorSet::~PredictorSet() = default;
 PredictorSet::PredictorSet(PredictorSet&&) noexcept = default;
 PredictorSet& PredictorSet::operator=(PredictorSet&&) noexcept = default;
 
+KernelDomain KernelDomain::unbounded() {
+  const double inf = std::numeric_limits<double>::infinity();
+  return {inf, inf, inf};
+}
+
+KernelDomain KernelDomain::of(const KernelDataset& data) {
+  KernelDomain d;
+  for (const auto& x : data.x) {
+    d.max_mflops = std::max(d.max_mflops, x[kMflops]);
+    d.max_mb_read = std::max(d.max_mb_read, x[kMbRead]);
+    d.max_in_kelements = std::max(d.max_in_kelements, x[kInKelements]);
+  }
+  return d;
+}
+
+bool KernelDomain::contains(const FeatureVector& x) const {
+  return x[kMflops] <= kReach * max_mflops && x[kMbRead] <= kReach * max_mb_read &&
+         x[kInKelements] <= kReach * max_in_kelements;
+}
+
 void PredictorSet::set_regressor(const std::string& kernel_type, std::unique_ptr<KernelRegressor> regressor,
-                                 AccuracyReport metrics) {
+                                 AccuracyReport metrics, KernelDomain domain) {
   HWNAS_CHECK(!kernel_type.empty(), "set_regressor: empty kernel type");
   HWNAS_CHECK(regressor && regressor->fitted(), "set_regressor('{}'): the regressor is missing or not fitted",
               kernel_type);
   regressors_[kernel_type] = std::move(regressor);
   metrics_[kernel_type] = metrics;
+  domains_[kernel_type] = domain;
   clear_cache();
 }
 
@@ -127,6 +160,10 @@ void PredictorSet::save(const fs::path& dir) const {
     regressor->save(dir / file, RegressorEncoding::kCbor);
     kernels[type] = {{"file", file}, {"regressor", std::string(regressor->kind())},
                      {"metrics", report_to_json(metrics_.at(type))}};
+    const KernelDomain& d = domains_.at(type);
+    if (std::isfinite(d.max_mflops))
+      kernels[type]["domain"] = {{"max_mflops", d.max_mflops}, {"max_mb_read", d.max_mb_read},
+                                 {"max_in_kelements", d.max_in_kelements}};
   }
   json fallback = nullptr;
   if (fallback_) {
@@ -149,7 +186,16 @@ void PredictorSet::save(const fs::path& dir) const {
                    {"fusion_rules", kRulesFile},
                    {"kernels", kernels},
                    {"fallback", fallback},
-                   {"correction", nullptr}};
+                   {"correction", nullptr},
+                   {"training", nullptr}};
+  if (training_)
+    manifest["training"] = {{"regressor", training_->regressor},
+                            {"seed", training_->seed},
+                            {"train_fraction", training_->train_fraction},
+                            {"validation_fraction", training_->validation_fraction},
+                            {"campaigns", training_->campaigns},
+                            {"kernels", training_->kernels},
+                            {"networks", training_->networks}};
   if (correction_)
     manifest["correction"] = {{"scale", correction_->scale},
                               {"overhead_ms_per_kernel", correction_->overhead_ms_per_kernel},
@@ -215,7 +261,13 @@ PredictorSet PredictorSet::load(const fs::path& dir) {
     for (const auto& [type, entry] : kernels.items()) {
       auto regressor = load_entry(fmt::format("kernel type '{}'", type), entry);
       const AccuracyReport metrics = entry.contains("metrics") ? report_from_json(entry.at("metrics")) : AccuracyReport{};
-      set.set_regressor(type, std::move(regressor), metrics);
+      KernelDomain domain = KernelDomain::unbounded();
+      if (entry.contains("domain")) {
+        const json& d = entry.at("domain");
+        domain = {d.at("max_mflops").get<double>(), d.at("max_mb_read").get<double>(),
+                  d.at("max_in_kelements").get<double>()};
+      }
+      set.set_regressor(type, std::move(regressor), metrics, domain);
     }
     if (manifest.contains("fallback") && !manifest.at("fallback").is_null())
       set.set_fallback(load_entry("the fallback regressor", manifest.at("fallback")));
@@ -224,10 +276,30 @@ PredictorSet PredictorSet::load(const fs::path& dir) {
       set.set_correction(LatencyCorrection{c.at("scale").get<double>(), c.at("overhead_ms_per_kernel").get<double>(),
                                            c.at("constant_ms").get<double>()});
     }
+    if (manifest.contains("training") && !manifest.at("training").is_null()) {
+      const json& t = manifest.at("training");
+      TrainingInfo info;
+      info.regressor = t.at("regressor").get<std::string>();
+      info.seed = t.at("seed").get<std::uint64_t>();
+      info.train_fraction = t.at("train_fraction").get<double>();
+      info.validation_fraction = t.at("validation_fraction").get<double>();
+      info.campaigns = t.at("campaigns").get<std::vector<std::string>>();
+      info.kernels = t.at("kernels").get<std::size_t>();
+      info.networks = t.at("networks").get<std::size_t>();
+      set.set_training_info(std::move(info));
+    }
     return set;
   } catch (const json::exception& e) {
     fail("{}: {}", where, e.what());
   }
+}
+
+void PredictorSet::require_fingerprint(const std::string& fingerprint_json, const std::string& what) const {
+  const std::string theirs = normalise_fingerprint(fingerprint_json);
+  if (theirs != fingerprint_)
+    fail("predictor set for '{}' was trained on measurements of {} but {} come from {}: a different host, library "
+         "or thread count",
+         platform_, fingerprint_, what, theirs);
 }
 
 // ---------------------------------------------------------------- prediction
@@ -286,7 +358,7 @@ void PredictorSet::evaluate(std::span<const Kernel* const> kernels, std::span<do
   {
     std::shared_lock lock(cache_->mutex);
     for (std::size_t i = 0; i < kernels.size(); ++i) {
-      auto it = kernels[i]->key.empty() ? cache_->values.end() : cache_->values.find(kernels[i]->key);
+      auto it = kernels[i]->key.empty() ? cache_->values.end() : cache_->values.find(hash_of(*kernels[i]));
       if (it != cache_->values.end())
         out[i] = it->second;
       else
@@ -303,35 +375,57 @@ void PredictorSet::evaluate(std::span<const Kernel* const> kernels, std::span<do
     std::vector<std::size_t> first;  // index into `kernels` of each distinct kernel
   };
   std::map<const KernelRegressor*, Group> groups;
-  std::unordered_map<std::string, std::size_t> distinct;  // key -> index of its first occurrence
+  std::unordered_map<std::uint64_t, std::size_t> distinct;  // key hash -> index of its first occurrence
   std::vector<std::size_t> source(kernels.size());        // pending kernel -> index of the evaluated copy
   for (std::size_t i : pending) {
     const Kernel& k = *kernels[i];
     if (!k.key.empty()) {
-      auto [it, fresh] = distinct.emplace(k.key, i);
+      auto [it, fresh] = distinct.emplace(hash_of(k), i);
       source[i] = it->second;
       if (!fresh) continue;
     } else {
       source[i] = i;
     }
-    Group& g = groups[resolve(k.type).first];
-    g.x.push_back(KernelFeatures::of(k.config));
+    FeatureVector x = KernelFeatures::of(k.config);
+    const KernelRegressor* regressor = resolve(k.type).first;
+    if (regressor != fallback_.get() && fallback_ && !domain_of(regressor).contains(x)) {
+      note_out_of_domain(k.type);
+      regressor = fallback_.get();
+    }
+    Group& g = groups[regressor];
+    g.x.push_back(x);
     g.first.push_back(i);
   }
-  std::vector<std::pair<const std::string*, double>> fresh_values;
+  std::vector<std::pair<std::uint64_t, double>> fresh_values;
   for (auto& [regressor, group] : groups) {
     std::vector<double> ms(group.x.size());
     regressor->predict_into(group.x, ms);
     cache_->evaluations += group.x.size();
     for (std::size_t j = 0; j < ms.size(); ++j) {
       out[group.first[j]] = ms[j];
-      if (!kernels[group.first[j]]->key.empty()) fresh_values.emplace_back(&kernels[group.first[j]]->key, ms[j]);
+      if (!kernels[group.first[j]]->key.empty()) fresh_values.emplace_back(hash_of(*kernels[group.first[j]]), ms[j]);
     }
   }
   for (std::size_t i : pending) out[i] = out[source[i]];
   std::unique_lock lock(cache_->mutex);
   if (cache_->values.size() + fresh_values.size() > kCacheCapacity) cache_->values.clear();
-  for (const auto& [key, ms] : fresh_values) cache_->values.emplace(*key, ms);
+  for (const auto& [hash, ms] : fresh_values) cache_->values.emplace(hash, ms);
+}
+
+const KernelDomain& PredictorSet::domain_of(const KernelRegressor* regressor) const {
+  for (const auto& [type, r] : regressors_)
+    if (r.get() == regressor) return domains_.at(type);
+  static const KernelDomain unbounded = KernelDomain::unbounded();
+  return unbounded;
+}
+
+void PredictorSet::note_out_of_domain(const std::string& kernel_type) const {
+  std::unique_lock lock(cache_->mutex);
+  if (cache_->out_of_domain.insert(kernel_type).second)
+    fmt::print(stderr,
+               "hwnas: warning: predictor set '{}': some '{}' kernels are over {}x larger than any measured; the "
+               "fallback law predicts them\n",
+               platform_, kernel_type, KernelDomain::kReach);
 }
 
 double PredictorSet::predict_kernel(const Kernel& kernel) const {

@@ -51,7 +51,7 @@ class Engine {
     config_.output = out_dir_.string();
     space_ = at_config_line(config_, config_.space_line,
                             [&] { return spaces::make_space(config_.space, config_.space_options); });
-    const ObjectiveContext context{*space_, config_.base_dir};
+    const ObjectiveContext context{*space_, config_.base_dir, config_.target};
     for (const auto& spec : config_.objectives) {
       objectives_.push_back(at_config_line(config_, spec.line, [&] { return make_objective(spec, context); }));
       names_.push_back(spec.name);

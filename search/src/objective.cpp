@@ -7,6 +7,7 @@
 
 #include "hwnas/core/error.h"
 #include "hwnas/search/cost_objective.h"
+#include "hwnas/search/latency_objective.h"
 #include "hwnas/search/table_objective.h"
 
 
@@ -28,6 +29,7 @@ ObjectiveRegistry& objective_registry() {
     ObjectiveRegistry r("objective kind");
     register_cost_objectives(r);
     register_table_objective(r);
+    register_latency_objective(r);
     return r;
   }();
   return registry;

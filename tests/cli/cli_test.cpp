@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -33,6 +35,20 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 int lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
+struct BadInput {
+  std::string args;
+  std::string must_name;  ///< what the message must name
+};
+
+/// `hwnas args` fails with exactly one line, "hwnas: error: ...", naming `must_name`.
+void expect_one_clear_error(const std::string& args, const std::string& must_name) {
+  const CliRun run = hwnas(args);
+  EXPECT_NE(run.exit_code, 0) << args;
+  EXPECT_TRUE(contains(run.output, "hwnas: error: ")) << args << "\n" << run.output;
+  EXPECT_TRUE(contains(run.output, must_name)) << args << "\n" << run.output;
+  EXPECT_EQ(lines(run.output), 1) << args << "\n" << run.output;
+}
+
 TEST(Cli, ListsSpacesAndPlatforms) {
   const CliRun spaces = hwnas("spaces");
   EXPECT_EQ(spaces.exit_code, 0) << spaces.output;
@@ -55,11 +71,7 @@ TEST(Cli, MeasuresBothSpaces) {
 }
 
 TEST(Cli, BadInputIsOneClearLineAndNonZeroExit) {
-  struct Case {
-    std::string args;
-    std::string must_name;
-  };
-  const Case cases[] = {
+  const BadInput cases[] = {
       {"measure --space nb201 --arch '|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|'", "'conv'"},
       {"measure --space nb201 --arch '|none~0|+|none~0|none~1|+|none~0|none~1|none~5|'", "none~5"},
       {"measure --space fbnet --arch 012", "22 digits"},
@@ -73,13 +85,7 @@ TEST(Cli, BadInputIsOneClearLineAndNonZeroExit) {
       {"--plugin /nonexistent.so spaces", "/nonexistent.so"},
       {"--plugin " + std::string(HWNAS_CONFIGS_DIR) + "/nb201_pixel3_evolution.yaml spaces", "nb201_pixel3_evolution"},
   };
-  for (const auto& c : cases) {
-    const CliRun run = hwnas(c.args);
-    EXPECT_NE(run.exit_code, 0) << c.args;
-    EXPECT_TRUE(contains(run.output, "hwnas: error: ")) << c.args << "\n" << run.output;
-    EXPECT_TRUE(contains(run.output, c.must_name)) << c.args << "\n" << run.output;
-    EXPECT_EQ(lines(run.output), 1) << c.args << "\n" << run.output;
-  }
+  for (const auto& c : cases) expect_one_clear_error(c.args, c.must_name);
   EXPECT_NE(hwnas("measure --bogus-flag").exit_code, 0);
   EXPECT_NE(hwnas("").exit_code, 0);  // a verb is required
 }
@@ -107,6 +113,106 @@ TEST(Cli, EveryShippedSearchConfigRuns) {
     EXPECT_TRUE(std::filesystem::exists(out / name / "pareto.svg")) << name;
   }
   std::filesystem::remove_all(out);
+}
+
+/// A scratch directory removed at the end of the test.
+struct ScratchDir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() / ("hwnas_cli_" + std::to_string(::getpid()));
+  ScratchDir() { std::filesystem::create_directories(path); }
+  ~ScratchDir() { std::filesystem::remove_all(path); }
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(Cli, PredictsArchitecturesACsvOfThemAndTorchScriptModels) {
+  const CliRun one = hwnas(
+      "predict --space nb201 --arch '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|"
+      "nor_conv_3x3~2|'");
+  EXPECT_EQ(one.exit_code, 0) << one.output;
+  EXPECT_TRUE(contains(one.output, "ms predicted on libtorch-cpu-t1")) << one.output;
+
+  ScratchDir dir;
+  {
+    std::ofstream csv(dir.path / "archs.csv");
+    csv << "arch,note\n0000000000000000000000,a\n7777777777777777777777,b\n8888888888888888888888,c\n";
+  }
+  const CliRun many = hwnas("predict --space fbnet --archs " + (dir.path / "archs.csv").string() + " --out " +
+                            (dir.path / "out.csv").string());
+  EXPECT_EQ(many.exit_code, 0) << many.output;
+  std::istringstream out(read_file(dir.path / "out.csv"));
+  std::string line;
+  std::getline(out, line);
+  EXPECT_EQ(line, "arch,latency_ms");
+  std::vector<double> ms;
+  while (std::getline(out, line)) ms.push_back(std::stod(line.substr(line.find(',') + 1)));
+  ASSERT_EQ(ms.size(), 3u);
+  for (double v : ms) EXPECT_GT(v, 0);
+  // k3_e1 blocks everywhere do a fraction of the work of k5_e6 ones; all-skip is the stem and head only.
+  EXPECT_LT(ms[0], ms[1]);
+  EXPECT_LT(ms[2], ms[0]);
+
+  const std::filesystem::path model = std::filesystem::path(HWNAS_MODEL_ZOO) / "resnet18.script.pt";
+  if (!std::filesystem::exists(model)) GTEST_SKIP() << "no model zoo at " << HWNAS_MODEL_ZOO << " (scripts/test_fixtures.sh)";
+  const CliRun resnet = hwnas("predict --model " + model.string() + " --input 1,3,64,64");
+  EXPECT_EQ(resnet.exit_code, 0) << resnet.output;
+  EXPECT_TRUE(contains(resnet.output, "ms predicted on libtorch-cpu-t1 (")) << resnet.output;
+  const CliRun wrong_shape = hwnas("predict --model " + model.string() + " --input 1,1,64,64");
+  EXPECT_NE(wrong_shape.exit_code, 0);
+  EXPECT_TRUE(contains(wrong_shape.output, "hwnas: error: ")) << wrong_shape.output;
+}
+
+TEST(Cli, PredictorSetProblemsAreOneClearError) {
+  ScratchDir dir;
+  const std::filesystem::path shipped = std::filesystem::path(HWNAS_TEST_DATA_DIR) / "predictors/libtorch-cpu-t1";
+  const std::string arch = " --space fbnet --arch 0000000000000000000000";
+  auto copy_with_manifest = [&](const std::string& name, const std::string& from, const std::string& to) {
+    const auto target = dir.path / name;
+    std::filesystem::copy(shipped, target, std::filesystem::copy_options::recursive);
+    std::string manifest = read_file(target / "manifest.json");
+    const auto at = manifest.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    manifest.replace(at, from.size(), to);
+    std::ofstream(target / "manifest.json") << manifest;
+    return target.string();
+  };
+  {
+    std::filesystem::create_directories(dir.path / "corrupt");
+    std::ofstream(dir.path / "corrupt/manifest.json") << "{\"format\": ";
+    std::ofstream(dir.path / "not_torchscript.pt") << "plain text";
+  }
+  const std::string schema = copy_with_manifest("schema", "\"feature_schema_version\": 2", "\"feature_schema_version\": 1");
+  const std::string truncated = copy_with_manifest("truncated", "\"file\": \"conv.cbor\"", "\"file\": \"conv.cbor\"");
+  std::filesystem::resize_file(dir.path / "truncated/conv.cbor", 100);
+  const std::string foreign = copy_with_manifest("foreign", "\"cpu_model\": \"", "\"cpu_model\": \"Other CPU ");
+  const BadInput cases[] = {
+      {"predict --predictors /nonexistent/set" + arch, "/nonexistent/set"},
+      {"predict --predictors " + (dir.path / "corrupt").string() + arch, "malformed JSON"},
+      {"predict --predictors " + schema + arch, "feature schema version 1"},
+      {"predict --predictors " + truncated + arch, "conv.cbor"},
+      {"eval --predictors " + foreign, "Other CPU"},
+      {"predict --model " + (dir.path / "not_torchscript.pt").string() + " --input 1,3,32,32", "not a TorchScript file"},
+      {"predict --space nb201 --archs /nonexistent.csv", "/nonexistent.csv"},
+      {"train --platform tpu-v9 --out " + (dir.path / "x").string(), "tpu-v9"},
+  };
+  for (const auto& c : cases) expect_one_clear_error(c.args, c.must_name);
+}
+
+TEST(Cli, TrainsAPredictorSetFromTheStoreAndEvaluatesIt) {
+  ScratchDir dir;
+  const std::string out = (dir.path / "linear").string();
+  const CliRun train = hwnas("train --regressor linear --out " + out);
+  ASSERT_EQ(train.exit_code, 0) << train.output;
+  EXPECT_TRUE(contains(train.output, "per-model correction on")) << train.output;
+  EXPECT_TRUE(std::filesystem::exists(dir.path / "linear/manifest.json"));
+  const CliRun eval = hwnas("eval --baselines linear --predictors " + out);
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  for (const char* row : {"conv ", "all ", "all>=50us", "fbnet ", "nb201 ", "graph "})
+    EXPECT_TRUE(contains(eval.output, row)) << row << "\n" << eval.output;
 }
 
 }  // namespace

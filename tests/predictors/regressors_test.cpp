@@ -120,9 +120,10 @@ TEST(KernelDataset, CsvRoundTripAndErrorsNameFileAndLine) {
 
   {
     std::ofstream f(dir.path / "bad.csv");
-    f << "kernel_type,h,w,cin,cout,kernel,stride,groups,seq_len,inputs,mflops,mparams,mb_read,mb_written,latency_ms\n";
-    f << "conv,1,1,1,1,1,1,1,0,1,1,1,1,1,0.5\n";
-    f << "conv,1,1,1,1,1,1,1,0,1,x,1,1,1,0.5\n";
+    f << "kernel_type,h,w,cin,cout,kernel,stride,groups,seq_len,inputs,mflops,mparams,mb_read,mb_written,"
+         "in_kelements,native_conv,latency_ms\n";
+    f << "conv,1,1,1,1,1,1,1,0,1,1,1,1,1,0.001,1,0.5\n";
+    f << "conv,1,1,1,1,1,1,1,0,1,x,1,1,1,0.001,1,0.5\n";
   }
   const std::string message = error_of([&] { read_kernel_csv(dir.path / "bad.csv"); });
   EXPECT_NE(message.find("bad.csv:3"), std::string::npos) << message;

@@ -7,6 +7,7 @@
 
 #include "hwnas/core/cost.h"
 #include "hwnas/core/error.h"
+#include "hwnas/devices/fingerprint.h"
 
 namespace hwnas::predictors {
 namespace {
@@ -161,6 +162,7 @@ std::vector<Kernel> decompose(const core::Graph& graph, const FusionRules& rules
     kernel.type = fmt::format("{}", fmt::join(type_tokens, "-"));
     kernel.config = describe(graph, chain, external_inputs);
     kernel.key = kernel_key(graph, kernel.type, chain, external_inputs);
+    kernel.key_hash = devices::fnv1a64(kernel.key);
     kernels.push_back(std::move(kernel));
   }
   return kernels;

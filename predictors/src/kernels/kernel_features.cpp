@@ -1,11 +1,21 @@
 #include "hwnas/predictors/kernels/kernel_features.h"
 
 namespace hwnas::predictors {
+namespace {
+
+/// Elements of the kernel's (first) input at batch 1.
+double input_elements(const KernelConfig& c) {
+  if (c.h > 0) return static_cast<double>(c.h * c.w * c.cin);
+  if (c.seq_len > 0) return static_cast<double>(c.seq_len * c.cin) * static_cast<double>(c.groups > 0 ? c.groups : 1);
+  return static_cast<double>(c.cin);
+}
+
+}  // namespace
 
 const std::array<std::string_view, KernelFeatures::kSize>& KernelFeatures::names() {
   static const std::array<std::string_view, kSize> names = {
       "h", "w", "cin", "cout", "kernel", "stride", "groups", "seq_len", "inputs", "mflops", "mparams",
-      "mb_read", "mb_written"};
+      "mb_read", "mb_written", "in_kelements", "native_conv"};
   return names;
 }
 
@@ -13,7 +23,13 @@ std::array<double, KernelFeatures::kSize> KernelFeatures::of(const KernelConfig&
   auto d = [](std::int64_t v) { return static_cast<double>(v); };
   return {d(c.h),       d(c.w),        d(c.cin),           d(c.cout),           d(c.kernel),
           d(c.stride),  d(c.groups),   d(c.seq_len),       d(c.inputs),         c.flops / 1e6,
-          c.params / 1e6, c.bytes_read / 1e6, c.bytes_written / 1e6};
+          c.params / 1e6, c.bytes_read / 1e6, c.bytes_written / 1e6, input_elements(c) / 1e3,
+          native_conv(c) ? 1.0 : 0.0};
+}
+
+bool KernelFeatures::native_conv(const KernelConfig& c) {
+  if (c.groups != 1 || c.kernel <= 0) return false;  // dense convs only (pools have groups 0)
+  return (c.kernel == 1 && c.stride == 1) || (c.kernel <= 3 && input_elements(c) <= 20480);
 }
 
 }  // namespace hwnas::predictors

@@ -50,6 +50,34 @@ std::vector<KernelSample> plan_campaign(const CampaignSpec& spec) {
   return plan;
 }
 
+std::vector<NetworkSample> plan_campaign_networks(const CampaignSpec& spec) {
+  std::vector<NetworkSample> plan;
+  std::unordered_set<std::string> seen;
+  auto add = [&](std::vector<NetworkSample> networks) {
+    for (auto& n : networks)
+      if (seen.insert(n.key).second) plan.push_back(std::move(n));
+  };
+  std::uint64_t space_seed = spec.seed;
+  for (const auto& [space, count] : spec.networks.spaces) {
+    space_seed = space_seed * 6364136223846793005ull + 1442695040888963407ull;
+    add(sample_space_networks(space, count, space_seed));
+  }
+  for (const auto& dir : spec.networks.graph_dirs) add(graph_networks(dir));
+  return plan;
+}
+
+namespace {
+
+/// One row the campaign still has to measure.
+struct PendingMeasurement {
+  std::string kernel_type;
+  std::string config_key;
+  const core::Graph* graph;
+  const devices::ProfileOptions* profile;
+};
+
+}  // namespace
+
 CampaignReport run_campaign(const CampaignSpec& spec, const CampaignRunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   auto platform = devices::make_platform(spec.platform);
@@ -57,32 +85,33 @@ CampaignReport run_campaign(const CampaignSpec& spec, const CampaignRunOptions& 
   auto store = devices::MeasurementStore::open(spec.database);
   store.begin_campaign(spec.name, spec.source_text);
 
-  const std::vector<KernelSample> plan = plan_campaign(spec);
-  std::vector<const KernelSample*> todo;
-  std::vector<std::string> config_json;
-  for (const auto& sample : plan) {
-    std::string json = kernel_config_json(sample.graph);
-    if (store.contains(fingerprint.key(), sample.kernel.type, json)) continue;
-    todo.push_back(&sample);
-    config_json.push_back(std::move(json));
-  }
+  const std::vector<KernelSample> kernels = plan_campaign(spec);
+  const std::vector<NetworkSample> networks = plan_campaign_networks(spec);
+  std::vector<PendingMeasurement> todo;
+  auto plan = [&](std::string type, std::string key, const core::Graph& graph, const devices::ProfileOptions& profile) {
+    if (!store.contains(fingerprint.key(), type, key)) todo.push_back({std::move(type), std::move(key), &graph, &profile});
+  };
+  for (const auto& sample : kernels) plan(sample.kernel.type, kernel_config_json(sample.graph), sample.graph, spec.profile);
+  for (const auto& network : networks) plan(kNetworkKernelType, network.key, network.graph, spec.networks.profile);
 
   CampaignReport report;
-  report.progress.planned = plan.size();
-  report.progress.already_measured = plan.size() - todo.size();
+  report.progress.planned = kernels.size() + networks.size();
+  report.progress.already_measured = report.progress.planned - todo.size();
   report.progress.to_measure = todo.size();
   core::InterruptGuard interrupt(options.handle_signals);
   std::vector<double> spreads;
-  const std::size_t chunk = std::max<std::size_t>(1, spec.chunk);
-  for (std::size_t begin = 0; begin < todo.size(); begin += chunk) {
+  const std::size_t chunk_size = std::max<std::size_t>(1, spec.chunk);
+  for (std::size_t begin = 0; begin < todo.size();) {
     if (core::InterruptGuard::requested()) {
       report.interrupted = true;
       break;
     }
-    const std::size_t end = std::min(todo.size(), begin + chunk);
+    // A chunk never mixes kernels and networks: each kind has its own profiler settings.
+    std::size_t end = begin;
+    while (end < todo.size() && end - begin < chunk_size && todo[end].profile == todo[begin].profile) ++end;
     std::vector<core::Graph> graphs;
-    for (std::size_t i = begin; i < end; ++i) graphs.push_back(todo[i]->graph);
-    devices::ProfileOptions profile = spec.profile;
+    for (std::size_t i = begin; i < end; ++i) graphs.push_back(*todo[i].graph);
+    devices::ProfileOptions profile = *todo[begin].profile;
     profile.seed = spec.seed + begin;  // a different block order per chunk, the same on a resume
     const auto measurements = devices::measure_interleaved(*platform, graphs, profile);
 
@@ -92,8 +121,8 @@ CampaignReport run_campaign(const CampaignSpec& spec, const CampaignRunOptions& 
       devices::StoredMeasurement row;
       row.platform_key = fingerprint.key();
       row.platform_json = fingerprint.to_json();
-      row.kernel_type = todo[i]->kernel.type;
-      row.config_key = config_json[i];
+      row.kernel_type = todo[i].kernel_type;
+      row.config_key = todo[i].config_key;
       row.campaign = spec.name;
       row.median_ms = m.median_ms;
       row.spread = m.spread;
@@ -108,6 +137,7 @@ CampaignReport run_campaign(const CampaignSpec& spec, const CampaignRunOptions& 
     report.progress.measured = end;
     report.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (options.on_progress) options.on_progress(report.progress);
+    begin = end;
   }
   report.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spreads.empty()) {

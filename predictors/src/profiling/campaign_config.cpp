@@ -31,8 +31,8 @@ std::vector<std::string> read_strings(const YamlReader& r, const YAML::Node& nod
   return values;
 }
 
-devices::ProfileOptions read_profile(const YamlReader& r, const YAML::Node& node) {
-  devices::ProfileOptions p;
+/// The profiler settings of `node`, over `p` for the keys it leaves out.
+devices::ProfileOptions read_profile(const YamlReader& r, const YAML::Node& node, devices::ProfileOptions p = {}) {
   r.each_key(node, "profile",
              {"warmup_runs", "min_warmup_ms", "repeats", "rounds", "min_sample_ms", "max_rel_spread", "max_remeasure"},
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
@@ -48,6 +48,31 @@ devices::ProfileOptions read_profile(const YamlReader& r, const YAML::Node& node
   return p;
 }
 
+template <typename ResolvePath>
+NetworkQuota read_networks(const YamlReader& r, const YAML::Node& node, const ResolvePath& path) {
+  NetworkQuota networks;
+  // Whole networks run for milliseconds: one run per sample is already long against the clock, and
+  // a few more rounds than a kernel's keep the median robust at a fraction of the kernels' repeats.
+  networks.profile.repeats = 2;
+  networks.profile.rounds = 7;
+  networks.profile.warmup_runs = 2;
+  r.each_key(node, "networks", {"spaces", "graphs", "profile"},
+             [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+               if (key == "spaces") {
+                 r.expect(v, YAML::NodeType::Map, "networks.spaces", "a map {space: count}");
+                 for (const auto& entry : v)
+                   networks.spaces.emplace_back(entry.first.as<std::string>(),
+                                                static_cast<std::size_t>(r.integer(entry.second, "networks.spaces", 1)));
+               } else if (key == "graphs") {
+                 r.expect(v, YAML::NodeType::Sequence, "networks.graphs", "a list of directories");
+                 for (const auto& dir : v) networks.graph_dirs.push_back(path(dir, "networks.graphs"));
+               } else {
+                 networks.profile = read_profile(r, v, networks.profile);
+               }
+             });
+  return networks;
+}
+
 }  // namespace
 
 CampaignSpec parse_campaign(const std::string& text, const std::string& source, const std::filesystem::path& base_dir) {
@@ -61,7 +86,7 @@ CampaignSpec parse_campaign(const std::string& text, const std::string& source, 
   };
   r.each_key(root, "",
              {"campaign", "platform", "database", "fusion_rules", "seed", "chunk", "profile", "prior", "random",
-              "kernels"},
+              "kernels", "networks"},
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
                if (key == "campaign") spec.name = r.nonempty(v, key);
                else if (key == "platform") spec.platform = r.nonempty(v, key);
@@ -101,12 +126,14 @@ CampaignSpec parse_campaign(const std::string& text, const std::string& source, 
                    if (quota.type.empty()) fail("{}a kernels entry needs a 'type'", r.at(entry));
                    spec.kernels.push_back(std::move(quota));
                  }
+               } else if (key == "networks") {
+                 spec.networks = read_networks(r, v, path);
                }
              });
   if (spec.name.empty()) fail("{}: missing 'campaign' (its name)", source);
   if (spec.platform.empty()) fail("{}: missing 'platform'", source);
   if (spec.database.empty()) fail("{}: missing 'database'", source);
-  if (spec.kernels.empty()) fail("{}: 'kernels' lists nothing to measure", source);
+  if (spec.kernels.empty() && spec.networks.empty()) fail("{}: neither 'kernels' nor 'networks' lists anything to measure", source);
   return spec;
 }
 

@@ -6,8 +6,10 @@
 /// Directory layout (format version 1):
 ///   manifest.json      {"format": "hwnas-predictor-set", "format_version", "feature_schema_version",
 ///                       "feature_names", "platform", "fingerprint", "fusion_rules": "fusion_rules.yaml",
-///                       "kernels": {type: {"file", "regressor", "metrics"}}, "fallback": {"file", "regressor"}
-///                       or null, "correction": {"scale", "overhead_ms_per_kernel", "constant_ms"} or null}
+///                       "kernels": {type: {"file", "regressor", "metrics", "domain"}}, "fallback": {"file", "regressor"}
+///                       or null, "correction": {"scale", "overhead_ms_per_kernel", "constant_ms"} or null,
+///                       "training": {"regressor", "seed", "train_fraction", "validation_fraction",
+///                       "campaigns", "kernels", "networks"} or null}
 ///   <type>.cbor        one regressor per kernel type (KernelRegressor::save, CBOR)
 ///   _fallback.cbor     the optional fallback regressor
 ///   fusion_rules.yaml  save_fusion_rules()
@@ -41,14 +43,43 @@
 namespace hwnas::predictors {
 
 /// Model-level correction fitted from measured whole networks:
-/// latency = scale · Σ kernel latencies + overhead_ms_per_kernel · n_kernels + constant_ms.
+/// latency = scale · Σ kernel latencies + overhead_ms_per_kernel · n_kernels + constant_ms (never below
+/// kMinLatencyMs).
 struct LatencyCorrection {
   double scale = 1.0;
   double overhead_ms_per_kernel = 0.0;
   double constant_ms = 0.0;
   double apply(double kernel_sum_ms, std::size_t n_kernels) const {
-    return scale * kernel_sum_ms + overhead_ms_per_kernel * static_cast<double>(n_kernels) + constant_ms;
+    const double ms = scale * kernel_sum_ms + overhead_ms_per_kernel * static_cast<double>(n_kernels) + constant_ms;
+    return ms > kMinLatencyMs ? ms : kMinLatencyMs;
   }
+};
+
+/// The range of work a kernel type's regressor was trained on. A learned regressor is trusted only
+/// up to kReach times beyond it: past that (VGG's 100M-parameter fc against fcs of at most 0.3M
+/// measured), an MLP on log features extrapolates exponentially, so the set serves such a kernel with
+/// its fallback law instead, which scales with FLOPs and bytes (and warns once per type).
+struct KernelDomain {
+  static constexpr double kReach = 2.0;
+  double max_mflops = 0;
+  double max_mb_read = 0;
+  double max_in_kelements = 0;
+  /// No limits: what a regressor without a recorded domain gets.
+  static KernelDomain unbounded();
+  /// The range covered by `data` (KernelFeatures layout).
+  static KernelDomain of(const KernelDataset& data);
+  bool contains(const FeatureVector& x) const;
+};
+
+/// How a set was trained: what `hwnas eval` needs to rebuild the same held-out split.
+struct TrainingInfo {
+  std::string regressor;                ///< kind of the per-type regressors ("mlp")
+  std::uint64_t seed = 0;               ///< split and fit seed
+  double train_fraction = 0.7;          ///< of each kernel type's measurements (the test share is the rest
+  double validation_fraction = 0.15;    ///< after train and validation)
+  std::vector<std::string> campaigns;   ///< measurement campaigns the kernels came from
+  std::size_t kernels = 0;              ///< measured kernels used
+  std::size_t networks = 0;             ///< measured whole networks the correction was fitted on
 };
 
 /// Prediction cache counters (since construction, load or clear_cache()).
@@ -72,19 +103,25 @@ class PredictorSet {
   PredictorSet& operator=(PredictorSet&&) noexcept;
 
   // ---- contents ----
-  /// Adds or replaces the regressor of `kernel_type` (must be fitted) with its held-out metrics.
-  /// Clears the cache.
+  /// Adds or replaces the regressor of `kernel_type` (must be fitted) with its held-out metrics and
+  /// the domain it may serve (see KernelDomain). Clears the cache.
   void set_regressor(const std::string& kernel_type, std::unique_ptr<KernelRegressor> regressor,
-                     AccuracyReport metrics = {});
+                     AccuracyReport metrics = {}, KernelDomain domain = KernelDomain::unbounded());
   /// The regressor for kernel types without one of their own and no sibling (see the file comment).
   void set_fallback(std::unique_ptr<KernelRegressor> regressor);
   void set_correction(std::optional<LatencyCorrection> correction) { correction_ = correction; }
+  void set_training_info(std::optional<TrainingInfo> info) { training_ = std::move(info); }
 
   const std::string& platform() const { return platform_; }
   const std::string& fingerprint() const { return fingerprint_; }
   const FusionRules& fusion_rules() const { return rules_; }
   int feature_schema_version() const { return KernelFeatures::kVersion; }
   const std::optional<LatencyCorrection>& correction() const { return correction_; }
+  const std::optional<TrainingInfo>& training_info() const { return training_; }
+  /// Throws hwnas::Error, naming both, unless this set was trained on measurements of a platform with
+  /// the fingerprint `fingerprint_json` (devices::PlatformFingerprint::to_json()): comparing it with
+  /// measurements of another host, library or thread count would be comparing different things.
+  void require_fingerprint(const std::string& fingerprint_json, const std::string& what) const;
   /// Kernel types with a regressor of their own, sorted.
   std::vector<std::string> kernel_types() const;
   /// The regressor of exactly this type, or nullptr.
@@ -130,6 +167,8 @@ class PredictorSet {
  private:
   /// The regressor serving `kernel_type` and the type it belongs to (see the fallback rule).
   std::pair<const KernelRegressor*, std::string> resolve(const std::string& kernel_type) const;
+  const KernelDomain& domain_of(const KernelRegressor* regressor) const;
+  void note_out_of_domain(const std::string& kernel_type) const;
   /// Latencies of `kernels` into `out`: cache lookups, then one batched call per serving regressor.
   void evaluate(std::span<const Kernel* const> kernels, std::span<double> out) const;
 
@@ -138,8 +177,10 @@ class PredictorSet {
   FusionRules rules_;
   std::map<std::string, std::unique_ptr<KernelRegressor>> regressors_;
   std::map<std::string, AccuracyReport> metrics_;
+  std::map<std::string, KernelDomain> domains_;
   std::unique_ptr<KernelRegressor> fallback_;
   std::optional<LatencyCorrection> correction_;
+  std::optional<TrainingInfo> training_;
   std::unique_ptr<Cache> cache_;
 };
 

@@ -17,7 +17,7 @@
 /// threads: 2                        # evaluation threads; default 0 = all cores (results do not depend on it)
 /// output: runs/nb201                # output directory (the CLI's --out overrides it)
 /// plugins: [libmyspace.so]          # shared libraries to load (kept for the plugin loader)
-/// target: pixel3                    # device: a predictor directory or a built-in name (kept for later use)
+/// target: libtorch-cpu-t1           # device: default predictor set of `predictor` objectives (name or directory)
 /// base_dir: /abs/dir                # where relative paths resolve; default: the config file's directory
 /// ```
 /// Unknown keys are errors naming the key and its line; so are values of the wrong type.

@@ -71,6 +71,8 @@ struct ObjectiveContext {
   const spaces::SearchSpace& space;
   /// Relative paths in options resolve against this directory first (the config's), then the data dir.
   std::filesystem::path base_dir;
+  /// The config's target device (a predictor set name or directory), or empty.
+  std::string target{};
 };
 
 using ObjectiveRegistry = core::Registry<Objective, const ObjectiveSpec&, const ObjectiveContext&>;

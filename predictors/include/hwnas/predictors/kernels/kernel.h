@@ -44,6 +44,10 @@ struct Kernel {
   /// Canonical text of the kernel's ops, attributes and input shapes: equal keys mean the same
   /// computation, so it keys measurements and the prediction cache.
   std::string key;
+  /// 64-bit FNV-1a of `key` (0 when unset): what the prediction cache is keyed by, so a warm lookup
+  /// hashes 8 bytes instead of a hundred-character key. Two distinct kernels of a network collide
+  /// with probability ~n²/2^65, negligible for any cache hwnas keeps.
+  std::uint64_t key_hash = 0;
 };
 
 /// The kernel as a standalone graph: its external inputs become graph inputs, so it can be measured

@@ -11,12 +11,20 @@ namespace hwnas::predictors {
 
 struct KernelFeatures {
   /// Bump whenever the meaning or order of the features changes.
-  static constexpr int kVersion = 1;
-  static constexpr std::size_t kSize = 13;
+  static constexpr int kVersion = 2;
+  static constexpr std::size_t kSize = 15;
   /// Column names, in order.
   static const std::array<std::string_view, kSize>& names();
-  /// h, w, cin, cout, kernel, stride, groups, seq_len, inputs, MFLOPs, M params, MB read, MB written.
+  /// h, w, cin, cout, kernel, stride, groups, seq_len, inputs, MFLOPs, M params, MB read, MB written,
+  /// thousands of input elements, and `native_conv` (see native_conv()).
   static std::array<double, kSize> of(const KernelConfig& config);
+
+  /// Whether LibTorch's CPU convolution takes its native im2col + BLAS path rather than oneDNN for
+  /// this dense conv at batch 1 on one thread (ATen Convolution.cpp, use_mkldnn: a 1x1 unstrided conv,
+  /// or a kernel of at most 3 on an input of at most 20480 elements). The two paths differ ~20x in
+  /// speed here, and no smooth function of the other features finds the cut; a predictor of a platform
+  /// that dispatches otherwise simply learns to ignore the feature.
+  static bool native_conv(const KernelConfig& config);
 };
 
 }  // namespace hwnas::predictors

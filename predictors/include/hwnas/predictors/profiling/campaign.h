@@ -14,10 +14,15 @@
 ///   kernels:                               # per kernel type: how many from each sampler
 ///     - {type: conv, prior: 300, random: 200}
 ///     - {type: relu, random: 100}
+///   networks:                              # whole networks (the ground truth of model-level prediction)
+///     spaces: {nb201: 100, fbnet: 100}     # random architectures per space (network_sample.h)
+///     graphs: [../data/networks/zoo]       # directories of IR graph files, every one measured
+///     profile: {repeats: 2, rounds: 7}     # their own profiler settings (networks run for milliseconds)
 ///
-/// Kernels are planned deterministically from the seed, those already in the store for this platform
-/// fingerprint are skipped, and the rest are measured chunk by chunk, each chunk one transaction: a
-/// campaign killed at any point resumes where it stopped and measures nothing twice.
+/// Kernels and networks are planned deterministically from the seed, those already in the store for
+/// this platform fingerprint are skipped, and the rest are measured chunk by chunk (kernels first),
+/// each chunk one transaction: a campaign killed at any point resumes where it stopped and measures
+/// nothing twice.
 
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +32,7 @@
 
 #include "hwnas/devices/profiler.h"
 #include "hwnas/predictors/kernels/fusion_rules.h"
+#include "hwnas/predictors/profiling/network_sample.h"
 #include "hwnas/predictors/sampling/samplers.h"
 
 namespace hwnas::predictors {
@@ -35,6 +41,14 @@ struct KernelQuota {
   std::string type;        ///< a kernel type, or "*" for every type the prior spaces produce (prior only)
   std::size_t prior = 0;   ///< kernels of this type as they occur in the prior spaces (random ones make up a shortfall)
   std::size_t random = 0;  ///< kernels of this type over the random ranges
+};
+
+/// The whole networks of a campaign.
+struct NetworkQuota {
+  std::vector<std::pair<std::string, std::size_t>> spaces;  ///< space name → random architectures
+  std::vector<std::filesystem::path> graph_dirs;            ///< every IR graph file in these
+  devices::ProfileOptions profile;
+  bool empty() const { return spaces.empty() && graph_dirs.empty(); }
 };
 
 struct CampaignSpec {
@@ -48,6 +62,7 @@ struct CampaignSpec {
   PriorSamplerOptions prior;
   RandomSamplerOptions random;
   std::vector<KernelQuota> kernels;
+  NetworkQuota networks;
   std::string source_text;  ///< the YAML as read: what the store records to recognise a resume
 };
 
@@ -60,9 +75,11 @@ FusionRules campaign_fusion_rules(const CampaignSpec& spec);
 
 /// Every kernel the campaign measures, in a deterministic order (distinct keys).
 std::vector<KernelSample> plan_campaign(const CampaignSpec& spec);
+/// Every whole network the campaign measures, in a deterministic order (distinct keys).
+std::vector<NetworkSample> plan_campaign_networks(const CampaignSpec& spec);
 
 struct CampaignProgress {
-  std::size_t planned = 0;           ///< kernels in the plan
+  std::size_t planned = 0;           ///< kernels and networks in the plan
   std::size_t already_measured = 0;  ///< found in the store at start (a resume)
   std::size_t measured = 0;          ///< measured by this run so far
   std::size_t to_measure = 0;        ///< what this run set out to measure

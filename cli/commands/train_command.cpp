@@ -1,0 +1,102 @@
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "commands/commands.h"
+#include "hwnas/core/data_dir.h"
+#include "hwnas/core/progress.h"
+#include "hwnas/devices/measurement_store.h"
+#include "hwnas/predictors/kernels/fusion_rules.h"
+#include "hwnas/predictors/training/predictor_training.h"
+
+namespace hwnas::cli {
+
+void add_train_command(CLI::App& app) {
+  struct Args {
+    std::string platform = "libtorch-cpu-t1";
+    std::string measurements;
+    std::string out;
+    std::string fusion_rules;
+    std::vector<std::string> graphs;
+    std::string dataset_csv;
+    bool no_correction = false;
+    predictors::TrainOptions train;
+  };
+  auto args = std::make_shared<Args>();
+  auto* command = app.add_subcommand(
+      "train", "train a platform's kernel latency predictors from its measurements and write the predictor set");
+  command->add_option("--platform", args->platform, "platform name, or a full fingerprint key of the store")
+      ->capture_default_str();
+  command->add_option("--measurements", args->measurements,
+                      "measurement store (default: the shipped data/measurements/<platform>.db)");
+  command->add_option("--out", args->out, "predictor set directory to write")->required();
+  command->add_option("--regressor", args->train.regressor, "regressor kind per kernel type: mlp, linear, tree")
+      ->capture_default_str();
+  command->add_option("--seed", args->train.seed, "split and fit seed")->capture_default_str();
+  command->add_option("--threads", args->train.threads, "LibTorch threads while fitting (1: bit-for-bit reproducible)")
+      ->capture_default_str();
+  command->add_option("--min-kernels", args->train.min_kernels,
+                      "measurements a kernel type needs for a regressor of its own")
+      ->capture_default_str();
+  command->add_option("--fusion-rules", args->fusion_rules, "fusion rule YAML (default: the platform's defaults)");
+  command->add_option("--graphs", args->graphs,
+                      "directories of the IR graph files of measured networks (default: the shipped data/networks/zoo)");
+  command->add_option("--dataset-csv", args->dataset_csv,
+                      "also write the kernel features and latencies as CSV (the regressor_bench input)");
+  command->add_flag("--no-correction", args->no_correction, "do not fit the per-model correction on measured networks");
+  command->callback([args] {
+    const std::filesystem::path db = args->measurements.empty()
+                                         ? core::data_dir() / "measurements" / (args->platform + ".db")
+                                         : std::filesystem::path(args->measurements);
+    const auto store = devices::MeasurementStore::open(db, /*create_if_missing=*/false);
+    const auto platform = predictors::find_stored_platform(store, args->platform);
+    const std::string name = platform.key.substr(0, platform.key.find('|'));
+    const auto kernels = predictors::load_measured_kernels(store, platform);
+    if (!args->dataset_csv.empty()) predictors::write_kernel_csv(kernels.datasets, args->dataset_csv);
+    predictors::FusionRules rules = args->fusion_rules.empty() ? predictors::default_fusion_rules(name)
+                                                               : predictors::load_fusion_rules(args->fusion_rules);
+    fmt::print(stderr, "training '{}' predictors on {} kernels of {} types from {}\n", args->train.regressor,
+               kernels.count, kernels.datasets.size(), db.string());
+
+    core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
+    args->train.on_type = [&](const std::string& type, std::size_t i, std::size_t n) {
+      line.update(fmt::format("fitting {} ({}/{})", type, i + 1, n));
+    };
+    predictors::TrainingReport report;
+    predictors::PredictorSet set = predictors::train_kernel_predictors(kernels, name, rules, args->train, &report);
+    line.finish();
+    fmt::print("{:<18} {:>6} {:>8} {:>9} {:>8} {:>8}\n", "kernel type", "train", "fit s", "test MAPE", "±5%", "±10%");
+    for (const auto& t : report.types)
+      fmt::print("{:<18} {:>6} {:>8.1f} {:>8.2f}% {:>7.1f}% {:>7.1f}%\n", t.type, t.train, t.fit.seconds,
+                 100 * t.test_report.mape, 100 * t.test_report.within_5, 100 * t.test_report.within_10);
+    for (const auto& type : report.too_few) fmt::print("{:<18} too few measurements: served by a sibling or the fallback\n", type);
+
+    if (!args->no_correction) {
+      std::vector<std::filesystem::path> graph_dirs(args->graphs.begin(), args->graphs.end());
+      if (graph_dirs.empty()) graph_dirs.push_back(core::data_dir() / "networks" / "zoo");
+      std::vector<predictors::MeasuredNetwork> fit_networks;
+      for (auto& net : predictors::load_measured_networks(store, platform, set.fusion_rules(), graph_dirs))
+        if (predictors::is_correction_fit_network(net.key)) fit_networks.push_back(std::move(net));
+      if (fit_networks.size() < 3) {
+        fmt::print("no per-model correction: {} measured networks to fit it on (run a networks campaign, e.g. "
+                   "configs/campaign_networks_{}.yaml)\n",
+                   fit_networks.size(), name);
+      } else {
+        const auto fit = predictors::fit_latency_correction(set, fit_networks);
+        set.set_correction(fit.correction);
+        auto info = *set.training_info();
+        info.networks = fit.networks;
+        set.set_training_info(info);
+        fmt::print("per-model correction on {} measured networks: latency = {:.4f} x kernel sum {:+.4f} ms/kernel "
+                   "{:+.3f} ms; ±10% {:.1f}% -> {:.1f}%, MAPE {:.2f}% -> {:.2f}% (on the networks fitted; `hwnas "
+                   "eval` reports the held-out half)\n",
+                   fit.networks, fit.correction.scale, fit.correction.overhead_ms_per_kernel, fit.correction.constant_ms,
+                   100 * fit.before.within_10, 100 * fit.after.within_10, 100 * fit.before.mape, 100 * fit.after.mape);
+      }
+    }
+    set.save(args->out);
+    fmt::print("wrote {} ({} kernel types, {:.1f}s)\n", args->out, report.types.size(), report.seconds);
+  });
+}
+
+}  // namespace hwnas::cli

@@ -1,0 +1,28 @@
+#pragma once
+/// Fitting the model-level term of whole-network prediction: a network is more than the sum of its
+/// kernels measured alone (the framework's per-op dispatch, caches warm or cold between ops, the
+/// network's own entry cost), so latency = scale · Σ kernels + overhead · n_kernels + constant, with
+/// the three numbers fitted on measured networks.
+
+#include <vector>
+
+#include "hwnas/predictors/predictor_set.h"
+#include "hwnas/predictors/regressors/accuracy.h"
+#include "hwnas/predictors/training/measured_data.h"
+
+namespace hwnas::predictors {
+
+struct CorrectionFitReport {
+  LatencyCorrection correction;
+  std::size_t networks = 0;      ///< networks fitted on
+  AccuracyReport before;         ///< the plain kernel sum on those networks
+  AccuracyReport after;          ///< the corrected prediction on those networks
+};
+
+/// Least squares on relative error (each network weighted by 1/measured², so a 2 ms and a 600 ms
+/// network count alike) over `networks`, predicted by `set` without its correction. The terms may take
+/// either sign: a kernel timed alone also pays a module call the network makes once. Throws
+/// hwnas::Error for fewer than 3 networks.
+CorrectionFitReport fit_latency_correction(const PredictorSet& set, const std::vector<MeasuredNetwork>& networks);
+
+}  // namespace hwnas::predictors

@@ -1,0 +1,45 @@
+#pragma once
+/// The predicted-latency objective: a platform's kernel predictor set (predictors/) cuts each
+/// candidate into the kernels its engine runs and sums their predicted latencies, in milliseconds.
+///
+/// ```yaml
+/// objectives:
+///   - {name: latency, kind: predictor, predictors: libtorch-cpu-t1}   # a shipped set or a directory
+/// target: libtorch-cpu-t1   # the config's target is the default for `predictors`
+/// ```
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hwnas/search/objective.h"
+
+namespace hwnas::predictors {
+class PredictorSet;
+}
+
+namespace hwnas::search {
+
+class LatencyObjective final : public Objective {
+ public:
+  LatencyObjective(std::string name, std::shared_ptr<const predictors::PredictorSet> set, std::string source);
+  std::string name() const override { return name_; }
+  Direction direction() const override { return Direction::kMinimize; }
+  std::string description() const override;
+  /// Each architecture's graph at batch 1, decomposed, then all predicted in one batched call (the
+  /// set's kernel cache makes repeated kernels free across batches and threads).
+  std::vector<double> evaluate(const std::vector<spaces::Arch>& archs,
+                               const spaces::SearchSpace& space) const override;
+
+ private:
+  std::string name_;
+  std::shared_ptr<const predictors::PredictorSet> set_;
+  std::string source_;
+};
+
+/// Registers kind "predictor" (option `predictors`: a shipped platform name or a predictor set
+/// directory, relative to the config's directory; default: the config's target, else
+/// predictors::kDefaultPredictorSet).
+void register_latency_objective(ObjectiveRegistry& registry);
+
+}  // namespace hwnas::search

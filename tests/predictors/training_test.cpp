@@ -1,0 +1,178 @@
+// Training, correcting and judging predictor sets on the shipped measurements of libtorch-cpu-t1.
+#include "hwnas/predictors/training/predictor_training.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "hwnas/core/error.h"
+#include "hwnas/devices/fingerprint.h"
+#include "hwnas/predictors/kernels/decomposer.h"
+#include "hwnas/predictors/predictor_sets.h"
+#include "hwnas/predictors/profiling/network_sample.h"
+#include "hwnas/predictors/training/predictor_evaluation.h"
+#include "hwnas/spaces/search_space.h"
+
+namespace hwnas::predictors {
+namespace {
+
+const std::filesystem::path kData = HWNAS_TEST_DATA_DIR;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+struct ShippedMeasurements {
+  devices::MeasurementStore store = devices::MeasurementStore::open(kData / "measurements/libtorch-cpu-t1.db", false);
+  StoredPlatform platform = find_stored_platform(store, "libtorch-cpu-t1");
+  MeasuredKernels kernels = load_measured_kernels(store, platform);
+};
+
+const ShippedMeasurements& shipped() {
+  static const ShippedMeasurements m;
+  return m;
+}
+
+TEST(NetworkSample, SpaceNetworksAreDistinctSeededAndRebuildFromTheirKeys) {
+  const auto a = sample_space_networks("nb201", 20, 7);
+  const auto b = sample_space_networks("nb201", 20, 7);
+  ASSERT_EQ(a.size(), 20u);
+  std::set<std::string> keys;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].key, b[i].key);
+    keys.insert(a[i].key);
+    EXPECT_EQ(network_group(a[i].key), "nb201");
+  }
+  EXPECT_EQ(keys.size(), 20u);
+  const NetworkSample rebuilt = network_from_key(a[3].key, {});
+  EXPECT_EQ(rebuilt.graph.size(), a[3].graph.size());
+  EXPECT_NE(sample_space_networks("nb201", 20, 8).front().key, a.front().key);
+}
+
+TEST(NetworkSample, BadKeysAndMissingGraphsAreNamed) {
+  EXPECT_NE(error_of([] { network_from_key("resnet18", {}); }).find("'resnet18'"), std::string::npos);
+  EXPECT_NE(error_of([] { network_from_key("nope:x", {}); }).find("nope"), std::string::npos);
+  EXPECT_NE(error_of([] { network_from_key("graph:absent", {kData / "networks/zoo"}); }).find("absent.json"),
+            std::string::npos);
+  const auto zoo = graph_networks(kData / "networks/zoo");
+  EXPECT_GE(zoo.size(), 15u);
+  EXPECT_EQ(network_from_key("graph:resnet18", {kData / "networks/zoo"}).graph.size(),
+            std::find_if(zoo.begin(), zoo.end(), [](const auto& n) { return n.key == "graph:resnet18"; })->graph.size());
+}
+
+TEST(MeasuredData, ReadsTheShippedStoreByPlatformName) {
+  const auto& m = shipped();
+  EXPECT_EQ(m.platform.key.substr(0, m.platform.key.find('|')), "libtorch-cpu-t1");
+  EXPECT_GT(m.kernels.count, 3000u);
+  EXPECT_GT(m.kernels.datasets.at("conv").size(), 500u);
+  EXPECT_EQ(m.kernels.datasets.count(kNetworkKernelType), 0u);  // networks are not kernel training data
+  EXPECT_NE(error_of([&] { find_stored_platform(m.store, "opencv-cpu-t1"); }).find("libtorch-cpu-t1"),
+            std::string::npos);  // names what the store does have
+}
+
+TEST(Training, MlpBeatsTheLinearBaselineOnHeldOutKernelsAndIsReproducible) {
+  const auto& m = shipped();
+  MeasuredKernels subset = m.kernels;  // three types keep the test quick
+  std::erase_if(subset.datasets, [](const auto& e) { return e.first != "conv" && e.first != "relu" && e.first != "add"; });
+  TrainOptions options;
+  TrainingReport report;
+  const PredictorSet set = train_kernel_predictors(subset, "libtorch-cpu-t1", default_fusion_rules("libtorch-cpu-t1"),
+                                                   options, &report);
+  ASSERT_EQ(report.types.size(), 3u);
+  const auto rows = evaluate_kernel_regressors(set, subset, {"linear"});
+  const auto& all = rows[rows.size() - 2];
+  ASSERT_EQ(all.type, "all");
+  EXPECT_LT(all.by_regressor.at("set").mape, all.by_regressor.at("linear").mape);
+  EXPECT_GT(all.by_regressor.at("set").within_10, all.by_regressor.at("linear").within_10);
+  // The test share is what training reported as held out.
+  EXPECT_EQ(rows[0].by_regressor.at("set").count, report.types[0].test);
+
+  const PredictorSet again = train_kernel_predictors(subset, "libtorch-cpu-t1", default_fusion_rules("libtorch-cpu-t1"),
+                                                     options);
+  const auto graph = spaces::make_space("nb201")->to_graph(spaces::make_space("nb201")->from_string(
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|"));
+  EXPECT_EQ(set.predict_graph(graph), again.predict_graph(graph));
+}
+
+TEST(Training, ARegressorServesOnlyWithinReachOfWhatWasMeasured) {
+  const auto& m = shipped();
+  MeasuredKernels fc_only = m.kernels;
+  std::erase_if(fc_only.datasets, [](const auto& e) { return e.first != "fc"; });
+  TrainOptions options;
+  options.regressor = "linear";
+  const PredictorSet set = train_kernel_predictors(fc_only, "libtorch-cpu-t1", default_fusion_rules("libtorch-cpu-t1"),
+                                                   options);
+  const KernelDomain domain = KernelDomain::of(fc_only.datasets.at("fc"));
+  EXPECT_TRUE(domain.contains(fc_only.datasets.at("fc").x.front()));
+  // VGG's first fc (25088 -> 4096) is ~400x more work than any fc measured: the fallback serves it.
+  core::Graph g("vgg_fc");
+  g.linear(g.input({1, 25088}), core::LinearAttrs{4096});
+  const auto kernels = decompose(g, set.fusion_rules());
+  ASSERT_EQ(kernels.size(), 1u);
+  EXPECT_FALSE(domain.contains(KernelFeatures::of(kernels[0].config)));
+  EXPECT_DOUBLE_EQ(set.predict_kernel(kernels[0]), set.fallback()->predict(KernelFeatures::of(kernels[0].config)));
+}
+
+TEST(Correction, RecoversAKnownLawFromNetworks) {
+  // Networks whose "measured" latency is exactly 1.2 x kernel sum + 0.01 ms per kernel + 0.5 ms: the
+  // relative least squares must give those three numbers back.
+  const auto& m = shipped();
+  MeasuredKernels subset = m.kernels;
+  TrainOptions options;
+  options.regressor = "linear";
+  const PredictorSet set = train_kernel_predictors(subset, "libtorch-cpu-t1", default_fusion_rules("libtorch-cpu-t1"),
+                                                   options);
+  std::vector<MeasuredNetwork> networks;
+  for (auto& n : sample_space_networks("nb201", 12, 3)) {
+    MeasuredNetwork net{n.key, "nb201", 0, 0, decompose(n.graph, set.fusion_rules())};
+    double sum = 0;
+    for (double ms : set.kernel_latencies(net.kernels)) sum += ms;
+    net.measured_ms = 1.2 * sum + 0.01 * static_cast<double>(net.kernels.size()) + 0.5;
+    networks.push_back(std::move(net));
+  }
+  const auto fit = fit_latency_correction(set, networks);
+  EXPECT_NEAR(fit.correction.scale, 1.2, 1e-6);
+  EXPECT_NEAR(fit.correction.overhead_ms_per_kernel, 0.01, 1e-6);
+  EXPECT_NEAR(fit.correction.constant_ms, 0.5, 1e-5);
+  EXPECT_NEAR(fit.after.mape, 0.0, 1e-9);
+  networks.resize(2);
+  EXPECT_NE(error_of([&] { fit_latency_correction(set, networks); }).find("at least 3"), std::string::npos);
+}
+
+TEST(ShippedPredictors, PredictHeldOutMeasuredNetworksAndRefuseAnotherHost) {
+  const auto& m = shipped();
+  const PredictorSet set = PredictorSet::load(predictor_set_path(kDefaultPredictorSet));
+  ASSERT_TRUE(set.training_info().has_value());
+  ASSERT_TRUE(set.correction().has_value());
+  set.require_fingerprint(m.platform.fingerprint_json, "the shipped store");  // same host type: accepted
+  auto other = devices::PlatformFingerprint::from_json(m.platform.fingerprint_json);
+  other.cpu_model = "Some Other CPU";
+  const std::string message = error_of([&] { set.require_fingerprint(other.to_json(), "these measurements"); });
+  EXPECT_NE(message.find("Some Other CPU"), std::string::npos) << message;
+
+  const auto predictions = predict_measured_networks(
+      set, load_measured_networks(m.store, m.platform, set.fusion_rules(), {kData / "networks/zoo"}));
+  std::vector<double> predicted, truth;
+  for (const auto& p : predictions)
+    if (p.held_out && p.group == "fbnet") {
+      predicted.push_back(p.predicted_ms);
+      truth.push_back(p.measured_ms);
+    }
+  ASSERT_GE(predicted.size(), 30u);
+  // A loose bound on purpose (bench/`hwnas eval` print the real figures): it fails if the kernel sum,
+  // the correction or the decomposition is broken, not because of a percent of drift.
+  EXPECT_LT(accuracy_report(predicted, truth).mape, 0.15);
+}
+
+}  // namespace
+}  // namespace hwnas::predictors
