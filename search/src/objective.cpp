@@ -8,6 +8,7 @@
 #include "hwnas/core/error.h"
 #include "hwnas/search/cost_objective.h"
 #include "hwnas/search/latency_objective.h"
+#include "hwnas/search/proxy_objective.h"
 #include "hwnas/search/table_objective.h"
 
 
@@ -30,6 +31,7 @@ ObjectiveRegistry& objective_registry() {
     register_cost_objectives(r);
     register_table_objective(r);
     register_latency_objective(r);
+    register_proxy_objective(r);
     return r;
   }();
   return registry;

@@ -185,5 +185,23 @@ TEST(ShippedTables, FbnetLatencyCoversOnlyItsSample) {
   EXPECT_TRUE(std::isnan(v[1]));
 }
 
+TEST(ProxyObjective, ScoresNaswotTrainingFreeAndMarksDisconnectedCellsUnavailable) {
+  auto space = spaces::make_space("nb201");
+  auto score = make_objective(spec("score", "proxy", std::nullopt, {{"proxy", "naswot"}, {"batch", "8"}}), {*space, {}});
+  EXPECT_EQ(score->direction(), Direction::kMaximize);
+  EXPECT_FALSE(score->thread_safe());
+  const spaces::Arch convs = space->from_string(
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|");
+  // Every path from the cell input to its output is `none`: the logits ignore the input entirely, so
+  // every ReLU pattern is the same for all samples and K is singular (naswot -inf).
+  const spaces::Arch cut = space->from_string("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+  const auto v = score->evaluate({convs, cut}, *space);
+  EXPECT_TRUE(std::isfinite(v[0]));
+  EXPECT_TRUE(std::isnan(v[1]));
+  EXPECT_EQ(score->evaluate({convs}, *space)[0], v[0]);  // seeded: the same value every time
+  const std::string bad = error_of([&] { make_objective(spec("s", "proxy", std::nullopt, {{"proxy", "iq"}}), {*space, {}}); });
+  EXPECT_NE(bad.find("naswot"), std::string::npos) << bad;  // lists the valid proxies
+}
+
 }  // namespace
 }  // namespace hwnas::search
