@@ -13,7 +13,7 @@
 // feasible accuracy found by then. (The first 500 evaluations of a 1000-evaluation run.)
 // Part 2: candidates evaluated per second, end to end (run_search with output files), random search with
 // the `flops` objective (graph lowering + static cost per candidate) and with the predicted-latency
-// objective, on nb201 and fbnet, 1 and T threads.
+// objective, on every built-in space, 1 and T threads.
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -132,9 +132,9 @@ void throughput(const Args& a) {
              "(predicted by the libtorch-cpu-t1 predictor set):\n");
   fmt::print("{:<8} {:<8} {:>8} {:>8} {:>12} {:>12}\n", "space", "objective", "threads", "evals", "seconds", "evals/s");
   for (const std::string objective : {"flops", "latency"})
-  for (const std::string space : {"nb201", "fbnet"}) {
+  for (const std::string space : {"nb201", "fbnet", "mobilenet", "vit"}) {
     for (std::size_t threads : {std::size_t{1}, a.threads}) {
-      const std::uint64_t n = space == "nb201" ? 3000 : 2000;
+      const std::uint64_t n = space == "nb201" ? 3000 : space == "fbnet" ? 2000 : 500;
       const std::string spec = objective == "flops" ? "{name: mflops, kind: flops}"
                                                     : "{name: latency, kind: predictor, predictors: libtorch-cpu-t1}";
       const SearchConfig config = parse_config(
