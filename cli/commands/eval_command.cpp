@@ -28,8 +28,7 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-void print_kernel_table(const std::vector<predictors::KernelTypeAccuracy>& rows, const std::vector<std::string>& names,
-                        const predictors::MeasuredKernels& kernels) {
+void print_kernel_table(const std::vector<predictors::KernelTypeAccuracy>& rows, const std::vector<std::string>& names) {
   fmt::print("Kernels: held-out test share of each type (MAPE, ±5%, ±10%)\n{:<12} {:>5}", "type", "n");
   for (const auto& name : names) fmt::print("  {:^22}", name == "set" ? "predictor set" : name);
   fmt::print("\n");
@@ -38,7 +37,6 @@ void print_kernel_table(const std::vector<predictors::KernelTypeAccuracy>& rows,
     for (const auto& name : names) fmt::print("  {}", cell(row.by_regressor.at(name)));
     fmt::print("\n");
   }
-  (void)kernels;
 }
 
 }  // namespace
@@ -79,7 +77,7 @@ void add_eval_command(CLI::App& app) {
     const auto kernels = predictors::load_measured_kernels(store, platform);
     std::vector<std::string> names = {"set"};
     names.insert(names.end(), baselines.begin(), baselines.end());
-    print_kernel_table(predictors::evaluate_kernel_regressors(set, kernels, baselines), names, kernels);
+    print_kernel_table(predictors::evaluate_kernel_regressors(set, kernels, baselines), names);
     std::vector<double> spreads;
     devices::MeasurementQuery query;
     query.platform_key = platform.key;
