@@ -15,6 +15,7 @@ void add_import_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_calibrate_command(CLI::App& app);
 
 /// Non-zero when the search was interrupted (130, as a shell reports SIGINT), so scripts can tell.
 extern int search_exit_code;
@@ -30,6 +31,7 @@ inline void add_all_commands(CLI::App& app) {
   add_train_command(app);
   add_predict_command(app);
   add_eval_command(app);
+  add_calibrate_command(app);
 }
 
 }  // namespace hwnas::cli

@@ -7,6 +7,8 @@
 #include "commands/model_arguments.h"
 #include "hwnas/core/csv.h"
 #include "hwnas/core/error.h"
+#include "hwnas/predictors/few_shot/arch_encoding.h"
+#include "hwnas/predictors/few_shot/few_shot_predictor.h"
 #include "hwnas/predictors/kernels/decomposer.h"
 #include "hwnas/predictors/predictor_set.h"
 #include "hwnas/predictors/predictor_sets.h"
@@ -29,6 +31,63 @@ void print_kernels(const predictors::PredictorSet& set, const std::vector<predic
   }
 }
 
+/// Reads the architectures of an `arch` column, naming the line of one the space does not know.
+std::vector<spaces::Arch> read_arch_column(const std::string& file, const spaces::SearchSpace& space) {
+  const core::CsvTable table = core::read_csv(file);
+  const auto column = static_cast<std::size_t>(table.require_column("arch"));
+  std::vector<spaces::Arch> archs;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    try {
+      archs.push_back(space.from_string(table.rows[r][column]));
+    } catch (const Error& e) {
+      fail("{}:{}: {}", file, table.lines[r], e.what());
+    }
+  }
+  return archs;
+}
+
+void write_latencies(const spaces::SearchSpace& space, const std::vector<spaces::Arch>& archs,
+                     const std::vector<double>& ms, const std::string& out_file) {
+  std::string csv = core::csv_line({"arch", "latency_ms"});
+  for (std::size_t i = 0; i < ms.size(); ++i) csv += core::csv_line({space.to_string(archs[i]), fmt::format("{:.6g}", ms[i])});
+  if (out_file.empty()) {
+    fmt::print("{}", csv);
+    return;
+  }
+  std::ofstream out(out_file);
+  if (!out || !(out << csv)) fail("cannot write {}", out_file);
+}
+
+/// `hwnas predict` with a device calibrated by `hwnas calibrate` (few-shot, model level).
+void predict_few_shot(const std::filesystem::path& dir, const ModelArguments& model, const std::string& archs_file,
+                      const std::string& out_file) {
+  const auto device = predictors::FewShotDevice::load(dir);
+  if (!model.model.empty()) fail("{} is a few-shot device of space {}: it predicts that space's architectures, not "
+                                 "TorchScript models (use a kernel predictor set)", dir.string(), device.space);
+  if (archs_file.empty() && model.arch.empty()) fail("give --space {} with --arch A or --archs FILE.csv", device.space);
+  if (model.space.space != device.space)
+    fail("{} was calibrated for space '{}', not '{}'", dir.string(), device.space, model.space.space);
+  const auto space = model.space.make();
+  const std::vector<spaces::Arch> archs =
+      archs_file.empty() ? std::vector<spaces::Arch>{space->from_string(model.arch)} : read_arch_column(archs_file, *space);
+  const predictors::ArchEncoder encoder(
+      *space, std::make_shared<const predictors::PredictorSet>(
+                  predictors::PredictorSet::load(predictors::predictor_set_path(device.local_predictors))));
+  if (encoder.feature_names() != device.feature_names)
+    fail("{} was calibrated with another encoding of {} (local predictors '{}' changed?): calibrate it again",
+         dir.string(), device.space, device.local_predictors);
+  const auto start = std::chrono::steady_clock::now();
+  const auto ms = device.predict(encoder.encode(archs));
+  if (archs_file.empty()) {
+    fmt::print("{} {}: {:.4f} ms predicted on the device of {} (few-shot from {} samples)\n", space->name(),
+               space->to_string(archs[0]), ms[0], dir.string(), device.samples);
+    return;
+  }
+  write_latencies(*space, archs, ms, out_file);
+  fmt::print(stderr, "predicted {} architectures of {} in {:.3f}s\n", ms.size(), space->name(),
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
 }  // namespace
 
 void add_predict_command(CLI::App& app) {
@@ -42,13 +101,16 @@ void add_predict_command(CLI::App& app) {
   auto args = std::make_shared<Args>();
   auto* command = app.add_subcommand(
       "predict", "predict the latency of a space architecture, a CSV of them, or a TorchScript model on a platform");
-  command->add_option("--predictors", args->predictors, "predictor set: a directory or a shipped platform name")
+  command->add_option("--predictors", args->predictors,
+                      "predictor set (a directory or a shipped platform name), or a device directory from `hwnas calibrate`")
       ->capture_default_str();
   args->model.add_to(*command);
   command->add_option("--archs", args->archs, "CSV with an `arch` column: predict every row (needs --space)");
   command->add_option("--out", args->out, "with --archs: write `arch,latency_ms` here instead of standard output");
   command->add_flag("--explain", args->explain, "list every kernel with its predicted latency");
   command->callback([args] {
+    if (predictors::FewShotDevice::is_few_shot_dir(args->predictors))
+      return predict_few_shot(args->predictors, args->model, args->archs, args->out);
     const auto set = predictors::PredictorSet::load(predictors::predictor_set_path(args->predictors));
     if (args->archs.empty()) {
       std::string label;
@@ -62,31 +124,13 @@ void add_predict_command(CLI::App& app) {
     if (args->model.space.space.empty()) fail("--archs needs --space, the space the architectures belong to");
     if (!args->model.arch.empty() || !args->model.model.empty()) fail("--archs excludes --arch and --model");
     const auto space = args->model.space.make();
-    const core::CsvTable table = core::read_csv(args->archs);
-    const int column = table.require_column("arch");
     const auto start = std::chrono::steady_clock::now();
+    const std::vector<spaces::Arch> archs = read_arch_column(args->archs, *space);
     std::vector<std::vector<predictors::Kernel>> networks;
-    std::vector<std::string> names;
-    for (std::size_t r = 0; r < table.rows.size(); ++r) {
-      spaces::Arch arch;
-      try {
-        arch = space->from_string(table.rows[r][static_cast<std::size_t>(column)]);
-      } catch (const Error& e) {
-        fail("{}:{}: {}", args->archs, table.lines[r], e.what());
-      }
-      names.push_back(space->to_string(arch));
-      networks.push_back(predictors::decompose(space->to_graph(arch), set.fusion_rules()));
-    }
+    for (const auto& arch : archs) networks.push_back(predictors::decompose(space->to_graph(arch), set.fusion_rules()));
     const auto ms = set.predict_many(networks);
-    std::string csv = core::csv_line({"arch", "latency_ms"});
-    for (std::size_t i = 0; i < ms.size(); ++i) csv += core::csv_line({names[i], fmt::format("{:.6g}", ms[i])});
+    write_latencies(*space, archs, ms, args->out);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (args->out.empty()) {
-      fmt::print("{}", csv);
-    } else {
-      std::ofstream out(args->out);
-      if (!out || !(out << csv)) fail("cannot write {}", args->out);
-    }
     fmt::print(stderr, "predicted {} architectures of {} on {} in {:.3f}s\n", ms.size(), space->name(), set.platform(),
                seconds);
   });

@@ -215,4 +215,37 @@ TEST(Cli, TrainsAPredictorSetFromTheStoreAndEvaluatesIt) {
     EXPECT_TRUE(contains(eval.output, row)) << row << "\n" << eval.output;
 }
 
+TEST(Cli, CalibratesANewDeviceFromAFewMeasuredArchitecturesAndPredictsWithIt) {
+  ScratchDir dir;
+  {
+    // Six FBNet architectures with their gold_6240 latencies (data/tables/fbnet_latency.csv, rows 0-5).
+    std::ofstream csv(dir.path / "measured.csv");
+    csv << "arch,latency_ms\n7818488874147327324245,30.934024964608252\n";
+    std::ifstream table(std::filesystem::path(HWNAS_TEST_DATA_DIR) / "tables/fbnet_latency.csv");
+    std::string line;
+    std::getline(table, line);
+    std::getline(table, line);  // row 0, written above
+    for (int i = 0; i < 5 && std::getline(table, line); ++i) {
+      std::vector<std::string> f;
+      std::stringstream fields(line);
+      for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+      csv << f[1] << "," << f[12] << "\n";  // arch_ops, gold_6240_ms
+    }
+  }
+  const std::string device = (dir.path / "gold").string();
+  const CliRun calibrate = hwnas("calibrate --space fbnet --measurements " + (dir.path / "measured.csv").string() +
+                                 " --out " + device);
+  ASSERT_EQ(calibrate.exit_code, 0) << calibrate.output;
+  EXPECT_TRUE(contains(calibrate.output, "calibrated from 6 measured architectures")) << calibrate.output;
+  const CliRun one = hwnas("predict --predictors " + device + " --space fbnet --arch 7818488874147327324245");
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  EXPECT_TRUE(contains(one.output, "ms predicted on the device of")) << one.output;
+  expect_one_clear_error("predict --predictors " + device + " --space nb201 --arch x", "calibrated for space 'fbnet'");
+  {
+    std::ofstream(dir.path / "short.csv") << "arch,latency_ms\n0000000000000000000000,1\n";
+  }
+  expect_one_clear_error("calibrate --space fbnet --out " + device + " --measurements " + (dir.path / "short.csv").string(),
+                         "at least 5");
+}
+
 }  // namespace

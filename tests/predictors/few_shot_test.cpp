@@ -1,0 +1,107 @@
+// Few-shot device calibration on the shipped public latency tables.
+#include "hwnas/predictors/few_shot/few_shot_predictor.h"
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <random>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "hwnas/core/error.h"
+#include "hwnas/predictors/few_shot/arch_encoding.h"
+#include "hwnas/predictors/few_shot/measured_archs.h"
+
+namespace hwnas::predictors {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Spearman, RanksByHandIncludingTies) {
+  EXPECT_DOUBLE_EQ(spearman(std::vector<double>{1, 2, 3}, std::vector<double>{10, 20, 30}), 1.0);
+  EXPECT_DOUBLE_EQ(spearman(std::vector<double>{1, 2, 3}, std::vector<double>{3, 2, 1}), -1.0);
+  // a's ranks 0, 1.5, 1.5, 3 against 0, 1, 2, 3: 4.5 / sqrt(4.5 * 5).
+  EXPECT_NEAR(spearman(std::vector<double>{1, 2, 2, 3}, std::vector<double>{1, 2, 3, 4}), 4.5 / std::sqrt(22.5), 1e-12);
+  EXPECT_THROW(spearman(std::vector<double>{1}, std::vector<double>{1}), Error);
+}
+
+TEST(FewShot, AHeldOutDeviceCalibratedFromTwentySamplesRanksBetterThanFlops) {
+  const auto space = spaces::make_space("nb201");
+  const auto table = load_device_latency_table(*space);
+  ASSERT_EQ(table.archs.size(), 15625u);
+  const ArchEncoder encoder(*space, nullptr);
+  const auto x = encoder.encode(table.archs);
+  const std::size_t dim = encoder.size();
+  const auto heads = pretrain_device_heads(table, x, dim, validation_devices("nb201"));
+  EXPECT_EQ(std::count(heads.devices.begin(), heads.devices.end(), "titanx_32"), 0);
+
+  const auto& truth = table.latency[table.device_index("titanx_32")];
+  std::mt19937_64 rng(5);
+  std::vector<double> sample_x, sample_y;
+  for (int i = 0; i < 20; ++i) {
+    const std::size_t r = rng() % table.archs.size();
+    sample_x.insert(sample_x.end(), x.begin() + r * dim, x.begin() + (r + 1) * dim);
+    sample_y.push_back(truth[r]);
+  }
+  const FewShotDevice device = calibrate_few_shot(heads, sample_x, sample_y, dim);
+  std::vector<double> flops;
+  for (std::size_t r = 0; r < table.archs.size(); ++r) flops.push_back(x[r * dim + dim - 2]);
+  const double rho = spearman(device.predict(x), truth);
+  EXPECT_GT(rho, spearman(flops, truth) + 0.05) << "few-shot " << rho;
+
+  // Saved and loaded, it predicts the same.
+  const auto dir = std::filesystem::temp_directory_path() / ("hwnas_few_shot_" + std::to_string(::getpid()));
+  FewShotDevice named = device;
+  named.space = "nb201";
+  named.feature_names = encoder.feature_names();
+  named.save(dir);
+  EXPECT_TRUE(FewShotDevice::is_few_shot_dir(dir));
+  const std::vector<double> some(x.begin(), x.begin() + 50 * dim);
+  EXPECT_EQ(FewShotDevice::load(dir).predict(some), device.predict(some));
+  std::filesystem::remove_all(dir);
+  EXPECT_NE(error_of([] { FewShotDevice::load("/nonexistent"); }).find("/nonexistent"), std::string::npos);
+  sample_y.resize(4);
+  sample_x.resize(4 * dim);
+  EXPECT_NE(error_of([&] { calibrate_few_shot(heads, sample_x, sample_y, dim); }).find("at least 5"), std::string::npos);
+}
+
+TEST(FewShot, MeasurementFilesAreReadStrictlyNamingTheRow) {
+  const auto space = spaces::make_space("fbnet");
+  const auto dir = std::filesystem::temp_directory_path() / ("hwnas_measured_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto file_with = [&](const std::string& name, const std::string& rows) {
+    std::ofstream(dir / name) << "arch,latency_ms\n" << rows;
+    return dir / name;
+  };
+  const std::string five = "0000000000000000000000,5\n1111111111111111111111,6\n2222222222222222222222,7\n"
+                           "3333333333333333333333,8\n4444444444444444444444,9\n";
+  EXPECT_EQ(read_measured_archs(file_with("ok.csv", five), *space).archs.size(), 5u);
+  struct Case {
+    std::string rows;
+    std::string must_name;
+  };
+  const Case cases[] = {
+      {five + "012,3\n", "bad.csv:7"},                        // not an FBNet architecture
+      {five + "5555555555555555555555,-1\n", "'-1'"},         // non-positive
+      {five + "5555555555555555555555,fast\n", "'fast'"},     // non-numeric
+      {five + "0000000000000000000000,5.5\n", "line 2"},      // duplicate, naming the first
+      {"0000000000000000000000,5\n", "at least 5"},           // too few
+  };
+  for (const auto& c : cases) {
+    const std::string m = error_of([&] { read_measured_archs(file_with("bad.csv", c.rows), *space); });
+    EXPECT_NE(m.find(c.must_name), std::string::npos) << m;
+    EXPECT_NE(m.find("bad.csv"), std::string::npos) << m;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace hwnas::predictors
