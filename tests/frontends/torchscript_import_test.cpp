@@ -12,6 +12,7 @@
 #include "hwnas/core/cost.h"
 #include "hwnas/core/error.h"
 #include "hwnas/frontends/torchscript_import.h"
+#include "error_of.h"
 
 namespace hwnas::frontends {
 namespace {
@@ -32,15 +33,7 @@ std::int64_t torch_params(const torch::jit::Module& m) {
 }
 
 // The message of the hwnas::Error thrown by `f`, or "" when it does not throw.
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using hwnas::test::error_of;
 
 class TorchScriptImport : public ::testing::Test {
  protected:

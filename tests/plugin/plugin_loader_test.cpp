@@ -14,6 +14,7 @@
 #include "hwnas/core/error.h"
 #include "hwnas/plugin/plugin_abi.h"
 #include "hwnas/spaces/search_space.h"
+#include "error_of.h"
 
 namespace hwnas::plugin {
 namespace {
@@ -22,15 +23,7 @@ namespace fs = std::filesystem;
 using spaces::Arch;
 
 // The message of the hwnas::Error `body` throws ("" when it throws nothing).
-template <typename Body>
-std::string error_of(Body&& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using hwnas::test::error_of;
 
 // Whether `path` is in loaded_plugins() (tests may share a process, so never assume the list is empty).
 bool is_loaded(const fs::path& path) {

@@ -17,21 +17,14 @@
 #include "hwnas/search/engine.h"
 #include "hwnas/search/objective.h"
 #include "hwnas/spaces/search_space.h"
+#include "error_of.h"
 
 namespace hwnas::plugin {
 namespace {
 
 namespace fs = std::filesystem;
 
-template <typename Body>
-std::string error_of(Body&& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using hwnas::test::error_of;
 
 #define EXPECT_CONTAINS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
 

@@ -13,6 +13,7 @@
 #include "hwnas/core/error.h"
 #include "hwnas/plugin/plugin_loader.h"
 #include "hwnas/spaces/search_space.h"
+#include "error_of.h"
 
 namespace hwnas::plugin {
 namespace {
@@ -20,15 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using spaces::Arch;
 
-template <typename Body>
-std::string error_of(Body&& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using hwnas::test::error_of;
 
 #define EXPECT_CONTAINS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
 

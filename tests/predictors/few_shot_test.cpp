@@ -12,18 +12,12 @@
 #include "hwnas/core/error.h"
 #include "hwnas/predictors/few_shot/arch_encoding.h"
 #include "hwnas/predictors/few_shot/measured_archs.h"
+#include "error_of.h"
 
 namespace hwnas::predictors {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using hwnas::test::error_of;
 
 TEST(Spearman, RanksByHandIncludingTies) {
   EXPECT_DOUBLE_EQ(spearman(std::vector<double>{1, 2, 3}, std::vector<double>{10, 20, 30}), 1.0);

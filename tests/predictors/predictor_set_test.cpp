@@ -15,6 +15,7 @@
 #include "hwnas/predictors/regressors/mlp_regressor.h"
 #include "hwnas/predictors/regressors/synthetic.h"
 #include "hwnas/predictors/regressors/tree_regressor.h"
+#include "error_of.h"
 
 namespace hwnas::predictors {
 namespace {
@@ -22,14 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using core::OpKind;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no hwnas::Error thrown>";
-}
+using hwnas::test::error_of;
 
 void expect_mentions(const std::string& message, const std::string& what) {
   EXPECT_NE(message.find(what), std::string::npos) << "message '" << message << "' does not mention '" << what << "'";

@@ -15,6 +15,7 @@
 #include "hwnas/predictors/regressors/mlp_regressor.h"
 #include "hwnas/predictors/regressors/synthetic.h"
 #include "hwnas/predictors/regressors/tree_regressor.h"
+#include "error_of.h"
 
 namespace hwnas::predictors {
 namespace {
@@ -32,14 +33,7 @@ struct TempDir {
   ~TempDir() { fs::remove_all(path); }
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no hwnas::Error thrown>";
-}
+using hwnas::test::error_of;
 
 double max_relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
   double worst = 0;

@@ -17,20 +17,14 @@
 #include "hwnas/predictors/profiling/network_sample.h"
 #include "hwnas/predictors/training/predictor_evaluation.h"
 #include "hwnas/spaces/search_space.h"
+#include "error_of.h"
 
 namespace hwnas::predictors {
 namespace {
 
 const std::filesystem::path kData = HWNAS_TEST_DATA_DIR;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using hwnas::test::error_of;
 
 struct ShippedMeasurements {
   devices::MeasurementStore store = devices::MeasurementStore::open(kData / "measurements/libtorch-cpu-t1.db", false);

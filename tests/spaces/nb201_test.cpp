@@ -6,6 +6,7 @@
 #include "hwnas/core/cost.h"
 #include "hwnas/core/error.h"
 #include "hwnas/spaces/nb201.h"
+#include "error_of.h"
 
 namespace hwnas::spaces {
 namespace {
@@ -22,14 +23,7 @@ int count_kind(const core::Graph& g, OpKind kind) {
   return static_cast<int>(std::count_if(g.nodes().begin(), g.nodes().end(), [&](const auto& n) { return n.kind == kind; }));
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using hwnas::test::error_of;
 
 const Arch kAllConv3x3{{3, 3, 3, 3, 3, 3}};
 const Arch kAllSkip{{1, 1, 1, 1, 1, 1}};

@@ -6,18 +6,12 @@
 
 #include "hwnas/core/error.h"
 #include "hwnas/spaces/search_space.h"
+#include "error_of.h"
 
 namespace hwnas::spaces {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using hwnas::test::error_of;
 
 TEST(SpaceRegistry, BuiltinsAndOptions) {
   const auto names = space_registry().names();

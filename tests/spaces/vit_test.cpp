@@ -9,6 +9,7 @@
 
 #include "hwnas/core/cost.h"
 #include "hwnas/core/error.h"
+#include "error_of.h"
 
 namespace hwnas::spaces {
 namespace {
@@ -26,14 +27,7 @@ int count_kind(const core::Graph& g, OpKind kind) {
       std::count_if(g.nodes().begin(), g.nodes().end(), [&](const auto& n) { return n.kind == kind; }));
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using hwnas::test::error_of;
 
 VitSpace space_of(const std::string& variant) { return VitSpace(VitOptions::from_map({{"variant", variant}})); }
 
