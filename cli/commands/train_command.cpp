@@ -74,24 +74,18 @@ void add_train_command(CLI::App& app) {
     if (!args->no_correction) {
       std::vector<std::filesystem::path> graph_dirs(args->graphs.begin(), args->graphs.end());
       if (graph_dirs.empty()) graph_dirs.push_back(core::data_dir() / "networks" / "zoo");
-      std::vector<predictors::MeasuredNetwork> fit_networks;
-      for (auto& net : predictors::load_measured_networks(store, platform, set.fusion_rules(), graph_dirs))
-        if (predictors::is_correction_fit_network(net.key)) fit_networks.push_back(std::move(net));
-      if (fit_networks.size() < 3) {
-        fmt::print("no per-model correction: {} measured networks to fit it on (run a networks campaign, e.g. "
-                   "configs/campaign_networks_{}.yaml)\n",
-                   fit_networks.size(), name);
+      const auto fit = predictors::fit_correction_on_measured_networks(set, store, platform, graph_dirs);
+      if (!fit) {
+        fmt::print("no per-model correction: fewer than 3 measured networks to fit it on (run a networks campaign, "
+                   "e.g. configs/campaign_networks_{}.yaml)\n",
+                   name);
       } else {
-        const auto fit = predictors::fit_latency_correction(set, fit_networks);
-        set.set_correction(fit.correction);
-        auto info = *set.training_info();
-        info.networks = fit.networks;
-        set.set_training_info(info);
         fmt::print("per-model correction on {} measured networks: latency = {:.4f} x kernel sum {:+.4f} ms/kernel "
                    "{:+.3f} ms; ±10% {:.1f}% -> {:.1f}%, MAPE {:.2f}% -> {:.2f}% (on the networks fitted; `hwnas "
                    "eval` reports the held-out half)\n",
-                   fit.networks, fit.correction.scale, fit.correction.overhead_ms_per_kernel, fit.correction.constant_ms,
-                   100 * fit.before.within_10, 100 * fit.after.within_10, 100 * fit.before.mape, 100 * fit.after.mape);
+                   fit->networks, fit->correction.scale, fit->correction.overhead_ms_per_kernel,
+                   fit->correction.constant_ms, 100 * fit->before.within_10, 100 * fit->after.within_10,
+                   100 * fit->before.mape, 100 * fit->after.mape);
       }
     }
     set.save(args->out);

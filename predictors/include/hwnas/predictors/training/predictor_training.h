@@ -4,6 +4,7 @@
 /// type for kernel types never measured, and the per-model correction fitted on measured networks.
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -47,6 +48,13 @@ struct TrainingReport {
 /// fingerprint is the measurements'. Throws hwnas::Error when no type has enough measurements.
 PredictorSet train_kernel_predictors(const MeasuredKernels& kernels, const std::string& platform,
                                      FusionRules rules, const TrainOptions& options, TrainingReport* report = nullptr);
+
+/// Fits `set`'s per-model correction on the measured networks of `platform` in `store` that
+/// is_correction_fit_network() picks (graph files looked up in `graph_dirs`), records their number in
+/// the set's TrainingInfo, and returns the fit; nullopt (the set unchanged) with fewer than 3 of them.
+std::optional<CorrectionFitReport> fit_correction_on_measured_networks(
+    PredictorSet& set, const devices::MeasurementStore& store, const StoredPlatform& platform,
+    const std::vector<std::filesystem::path>& graph_dirs);
 
 /// The held-out split of one type's dataset, exactly as train_kernel_predictors() cut it.
 DatasetSplit training_split(const KernelDataset& data, const std::string& type, const TrainOptions& options);
