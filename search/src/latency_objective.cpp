@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "hwnas/core/error.h"
+#include "hwnas/predictors/few_shot/arch_encoding.h"
+#include "hwnas/predictors/few_shot/few_shot_predictor.h"
 #include "hwnas/predictors/kernels/decomposer.h"
 #include "hwnas/predictors/predictor_set.h"
 #include "hwnas/predictors/predictor_sets.h"
@@ -24,6 +27,45 @@ std::vector<double> LatencyObjective::evaluate(const std::vector<spaces::Arch>& 
   return set_->predict_many(networks);
 }
 
+namespace {
+
+/// Latency on a device calibrated by `hwnas calibrate` (few-shot, model level): the device's head over
+/// the architecture encoding.
+class FewShotLatencyObjective final : public Objective {
+ public:
+  FewShotLatencyObjective(std::string name, predictors::FewShotDevice device, const spaces::SearchSpace& space,
+                          std::string source)
+      : name_(std::move(name)),
+        device_(std::move(device)),
+        encoder_(space, std::make_shared<const predictors::PredictorSet>(predictors::PredictorSet::load(
+                            predictors::predictor_set_path(device_.local_predictors)))),
+        source_(std::move(source)) {
+    if (device_.space != space.name())
+      fail("few-shot device {} was calibrated for space '{}', not '{}'", source_, device_.space, space.name());
+    if (encoder_.feature_names() != device_.feature_names)
+      fail("few-shot device {} was calibrated with another encoding (local predictors '{}' changed?): calibrate it "
+           "again",
+           source_, device_.local_predictors);
+  }
+  std::string name() const override { return name_; }
+  Direction direction() const override { return Direction::kMinimize; }
+  std::string description() const override {
+    return fmt::format("latency (ms) on the few-shot device {} (calibrated from {} measured architectures)", source_,
+                       device_.samples);
+  }
+  std::vector<double> evaluate(const std::vector<spaces::Arch>& archs, const spaces::SearchSpace&) const override {
+    return device_.predict(encoder_.encode(archs));
+  }
+
+ private:
+  std::string name_;
+  predictors::FewShotDevice device_;
+  predictors::ArchEncoder encoder_;
+  std::string source_;
+};
+
+}  // namespace
+
 void register_latency_objective(ObjectiveRegistry& registry) {
   registry.add(
       "predictor",
@@ -33,11 +75,15 @@ void register_latency_objective(ObjectiveRegistry& registry) {
         // A relative directory is the config's; a bare name may also be a shipped set.
         const auto local = context.base_dir / wanted;
         const std::string where = std::filesystem::is_directory(local) ? local.string() : wanted;
+        if (predictors::FewShotDevice::is_few_shot_dir(where))
+          return std::make_unique<FewShotLatencyObjective>(spec.name, predictors::FewShotDevice::load(where),
+                                                           context.space, wanted);
         auto set = std::make_shared<const predictors::PredictorSet>(
             predictors::PredictorSet::load(predictors::predictor_set_path(where)));
         return std::make_unique<LatencyObjective>(spec.name, std::move(set), wanted);
       },
-      "predicted latency in ms from a kernel predictor set (option: predictors, default: the config's target)");
+      "predicted latency in ms from a kernel predictor set or a device from `hwnas calibrate` (option: predictors, "
+      "default: the config's target)");
 }
 
 }  // namespace hwnas::search

@@ -1,6 +1,7 @@
 #pragma once
 /// The predicted-latency objective: a platform's kernel predictor set (predictors/) cuts each
 /// candidate into the kernels its engine runs and sums their predicted latencies, in milliseconds.
+/// `predictors` may also name a device directory written by `hwnas calibrate` (few-shot, model level).
 ///
 /// ```yaml
 /// objectives:
@@ -37,8 +38,8 @@ class LatencyObjective final : public Objective {
   std::string source_;
 };
 
-/// Registers kind "predictor" (option `predictors`: a shipped platform name or a predictor set
-/// directory, relative to the config's directory; default: the config's target, else
+/// Registers kind "predictor" (option `predictors`: a shipped platform name, a predictor set directory
+/// or a few-shot device directory, relative to the config's directory; default: the config's target, else
 /// predictors::kDefaultPredictorSet).
 void register_latency_objective(ObjectiveRegistry& registry);
 
