@@ -6,7 +6,6 @@
 
 #include "commands/commands.h"
 #include "hwnas/core/csv.h"
-#include "hwnas/core/data_dir.h"
 #include "hwnas/core/error.h"
 #include "hwnas/devices/measurement_store.h"
 #include "hwnas/predictors/predictor_set.h"
@@ -63,7 +62,7 @@ void add_eval_command(CLI::App& app) {
   command->callback([args] {
     const auto set = predictors::PredictorSet::load(predictors::predictor_set_path(args->predictors));
     const std::filesystem::path db = args->measurements.empty()
-                                         ? core::data_dir() / "measurements" / (set.platform() + ".db")
+                                         ? predictors::shipped_measurement_store(set.platform())
                                          : std::filesystem::path(args->measurements);
     const auto store = devices::MeasurementStore::open(db, /*create_if_missing=*/false);
     const auto platform = predictors::find_stored_platform(store, set.platform());
@@ -87,7 +86,7 @@ void add_eval_command(CLI::App& app) {
                100 * median(spreads));
 
     std::vector<std::filesystem::path> graph_dirs(args->graphs.begin(), args->graphs.end());
-    if (graph_dirs.empty()) graph_dirs.push_back(core::data_dir() / "networks" / "zoo");
+    if (graph_dirs.empty()) graph_dirs = predictors::shipped_network_graph_dirs();
     const auto predictions = predictors::predict_measured_networks(
         set, predictors::load_measured_networks(store, platform, set.fusion_rules(), graph_dirs));
     if (predictions.empty()) {

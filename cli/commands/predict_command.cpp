@@ -65,17 +65,11 @@ void predict_few_shot(const std::filesystem::path& dir, const ModelArguments& mo
   if (!model.model.empty()) fail("{} is a few-shot device of space {}: it predicts that space's architectures, not "
                                  "TorchScript models (use a kernel predictor set)", dir.string(), device.space);
   if (archs_file.empty() && model.arch.empty()) fail("give --space {} with --arch A or --archs FILE.csv", device.space);
-  if (model.space.space != device.space)
-    fail("{} was calibrated for space '{}', not '{}'", dir.string(), device.space, model.space.space);
+  if (model.space.space.empty()) fail("{} is a few-shot device of space {}: give --space {}", dir.string(), device.space, device.space);
   const auto space = model.space.make();
+  const predictors::ArchEncoder encoder = device.encoder(*space, dir.string());
   const std::vector<spaces::Arch> archs =
       archs_file.empty() ? std::vector<spaces::Arch>{space->from_string(model.arch)} : read_arch_column(archs_file, *space);
-  const predictors::ArchEncoder encoder(
-      *space, std::make_shared<const predictors::PredictorSet>(
-                  predictors::PredictorSet::load(predictors::predictor_set_path(device.local_predictors))));
-  if (encoder.feature_names() != device.feature_names)
-    fail("{} was calibrated with another encoding of {} (local predictors '{}' changed?): calibrate it again",
-         dir.string(), device.space, device.local_predictors);
   const auto start = std::chrono::steady_clock::now();
   const auto ms = device.predict(encoder.encode(archs));
   if (archs_file.empty()) {

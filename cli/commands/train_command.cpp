@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "commands/commands.h"
-#include "hwnas/core/data_dir.h"
 #include "hwnas/core/progress.h"
 #include "hwnas/devices/measurement_store.h"
 #include "hwnas/predictors/kernels/fusion_rules.h"
@@ -46,7 +45,7 @@ void add_train_command(CLI::App& app) {
   command->add_flag("--no-correction", args->no_correction, "do not fit the per-model correction on measured networks");
   command->callback([args] {
     const std::filesystem::path db = args->measurements.empty()
-                                         ? core::data_dir() / "measurements" / (args->platform + ".db")
+                                         ? predictors::shipped_measurement_store(args->platform)
                                          : std::filesystem::path(args->measurements);
     const auto store = devices::MeasurementStore::open(db, /*create_if_missing=*/false);
     const auto platform = predictors::find_stored_platform(store, args->platform);
@@ -73,7 +72,7 @@ void add_train_command(CLI::App& app) {
 
     if (!args->no_correction) {
       std::vector<std::filesystem::path> graph_dirs(args->graphs.begin(), args->graphs.end());
-      if (graph_dirs.empty()) graph_dirs.push_back(core::data_dir() / "networks" / "zoo");
+      if (graph_dirs.empty()) graph_dirs = predictors::shipped_network_graph_dirs();
       const auto fit = predictors::fit_correction_on_measured_networks(set, store, platform, graph_dirs);
       if (!fit) {
         fmt::print("no per-model correction: fewer than 3 measured networks to fit it on (run a networks campaign, "

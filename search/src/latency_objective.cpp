@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "hwnas/core/error.h"
-#include "hwnas/predictors/few_shot/arch_encoding.h"
 #include "hwnas/predictors/few_shot/few_shot_predictor.h"
 #include "hwnas/predictors/kernels/decomposer.h"
 #include "hwnas/predictors/predictor_set.h"
@@ -37,16 +35,8 @@ class FewShotLatencyObjective final : public Objective {
                           std::string source)
       : name_(std::move(name)),
         device_(std::move(device)),
-        encoder_(space, std::make_shared<const predictors::PredictorSet>(predictors::PredictorSet::load(
-                            predictors::predictor_set_path(device_.local_predictors)))),
-        source_(std::move(source)) {
-    if (device_.space != space.name())
-      fail("few-shot device {} was calibrated for space '{}', not '{}'", source_, device_.space, space.name());
-    if (encoder_.feature_names() != device_.feature_names)
-      fail("few-shot device {} was calibrated with another encoding (local predictors '{}' changed?): calibrate it "
-           "again",
-           source_, device_.local_predictors);
-  }
+        encoder_(device_.encoder(space, source)),
+        source_(std::move(source)) {}
   std::string name() const override { return name_; }
   Direction direction() const override { return Direction::kMinimize; }
   std::string description() const override {

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/core/error.h"
+#include "hwnas/predictors/predictor_set.h"
+#include "hwnas/predictors/predictor_sets.h"
 
 namespace hwnas::predictors {
 namespace {
@@ -149,6 +151,18 @@ FewShotDevice calibrate_few_shot(const DeviceHeads& heads, const std::vector<dou
   device.ridge = best_lambda;
   device.samples = latency_ms.size();
   return device;
+}
+
+ArchEncoder FewShotDevice::encoder(const spaces::SearchSpace& space_to_encode, const std::string& where) const {
+  if (space_to_encode.name() != space)
+    fail("few-shot device {} was calibrated for space '{}', not '{}'", where, space, space_to_encode.name());
+  ArchEncoder encoder(space_to_encode, std::make_shared<const PredictorSet>(
+                                           PredictorSet::load(predictor_set_path(local_predictors))));
+  if (encoder.feature_names() != feature_names)
+    fail("few-shot device {} was calibrated with another encoding of {} (local predictors '{}' changed?): calibrate "
+         "it again",
+         where, space, local_predictors);
+  return encoder;
 }
 
 std::vector<double> FewShotDevice::predict(const std::vector<double>& encoded) const {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "hwnas/core/data_dir.h"
 #include "hwnas/core/error.h"
 #include "hwnas/devices/fingerprint.h"
 #include "hwnas/predictors/kernels/decomposer.h"
@@ -13,6 +14,12 @@
 #include "hwnas/predictors/sampling/kernel_sample.h"
 
 namespace hwnas::predictors {
+
+std::filesystem::path shipped_measurement_store(const std::string& platform) {
+  return core::data_dir() / "measurements" / (platform + ".db");
+}
+
+std::vector<std::filesystem::path> shipped_network_graph_dirs() { return {core::data_dir() / "networks" / "zoo"}; }
 
 StoredPlatform find_stored_platform(const devices::MeasurementStore& store, const std::string& platform) {
   std::map<std::string, std::string> fingerprints;  // key -> json, of rows matching `platform`

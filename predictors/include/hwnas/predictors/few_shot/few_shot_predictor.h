@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "hwnas/predictors/few_shot/arch_encoding.h"
 #include "hwnas/predictors/few_shot/device_latency_table.h"
 
 namespace hwnas::predictors {
@@ -47,6 +48,10 @@ struct FewShotDevice {
   double ridge = 0;                         ///< the pull towards the start that leave-one-out chose
   std::size_t samples = 0;
 
+  /// The encoder of `space` this device predicts from (its local predictor set loaded by name).
+  /// Throws hwnas::Error, naming the device by `where`, when it was calibrated for another space or
+  /// with another encoding (its local predictor set changed since).
+  ArchEncoder encoder(const spaces::SearchSpace& space, const std::string& where) const;
   /// Predicted latencies (ms) of encoded architectures (row-major, feature_names.size() each).
   std::vector<double> predict(const std::vector<double>& encoded) const;
   void save(const std::filesystem::path& dir) const;

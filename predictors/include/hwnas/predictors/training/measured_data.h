@@ -15,6 +15,11 @@
 
 namespace hwnas::predictors {
 
+/// The store hwnas ships for `platform`: <data dir>/measurements/<platform>.db.
+std::filesystem::path shipped_measurement_store(const std::string& platform);
+/// Where the graph files of the shipped measured networks are: <data dir>/networks/zoo.
+std::vector<std::filesystem::path> shipped_network_graph_dirs();
+
 /// Which of a store's measurement rows are "this platform": one fingerprint.
 struct StoredPlatform {
   std::string key;               ///< devices::PlatformFingerprint::key()
