@@ -87,7 +87,9 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/hwnasConfig.cmake.in
 # 0.x: minor versions may break the API, so a consumer asking for 0.1 accepts 0.1.* only.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/hwnasConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+# FindOpenCVDnn.cmake travels with the config: the torch component's devices library links OpenCV DNN.
 install(FILES ${PROJECT_BINARY_DIR}/hwnasConfig.cmake ${PROJECT_BINARY_DIR}/hwnasConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/FindOpenCVDnn.cmake
   DESTINATION ${HWNAS_INSTALL_CMAKEDIR})
 
 # Shipped data (tables, default predictor sets). An installed hwnas finds it through HWNAS_DATA_DIR

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build ccache g++ pkg-config
           libtorch-dev libeigen3-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
-          libgtest-dev libgmock-dev libsqlite3-dev libcli11-dev libxgboost-dev)
+          libgtest-dev libgmock-dev libsqlite3-dev libcli11-dev libxgboost-dev
+          libopencv-dnn-dev)
 
 missing=()
 for p in "${packages[@]}"; do

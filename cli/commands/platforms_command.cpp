@@ -12,8 +12,10 @@ void add_platforms_command(CLI::App& app) {
     for (const auto& name : registry.names()) {
       const auto platform = registry.create(name);
       const auto fp = platform->fingerprint();
-      fmt::print("{:<20} {} engine, {} thread(s); {} ({} cores), LibTorch {}; fingerprint {}\n", name, fp.engine,
-                 fp.threads, fp.cpu_model, fp.cores, fp.torch_version, fp.hash());
+      // Platforms on another engine (OpenCV DNN) run no LibTorch: their fingerprint leaves its version empty.
+      const std::string torch = fp.torch_version.empty() ? "" : fmt::format(", LibTorch {}", fp.torch_version);
+      fmt::print("{:<20} {} engine, {} thread(s); {} ({} cores){}; fingerprint {}\n", name, fp.engine, fp.threads,
+                 fp.cpu_model, fp.cores, torch, fp.hash());
     }
   });
 }

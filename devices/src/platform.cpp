@@ -1,6 +1,7 @@
 #include "hwnas/devices/platform.h"
 
 #include "hwnas/devices/libtorch_platform.h"
+#include "hwnas/devices/opencv_platform.h"
 
 namespace hwnas::devices {
 
@@ -23,6 +24,8 @@ PlatformRegistry& platform_registry() {
                 {.name = "torchscript-cpu-t1", .engine = nn::Engine::kTorchScript, .threads = 1});
           },
           "TorchScript frozen + optimize_for_inference (conv-bn folding, oneDNN), 1 intra-op thread");
+    r.add("opencv-cpu-t1", [] { return make_opencv_platform({.name = "opencv-cpu-t1", .threads = 1}); },
+          "OpenCV DNN (nets built layer by layer, OpenCV's CPU backend and layer fusion), 1 thread");
     return r;
   }();
   return registry;

@@ -4,24 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "quick_profile.h"
+
 #include "hwnas/core/cost.h"
 #include "hwnas/core/error.h"
 #include "hwnas/devices/libtorch_platform.h"
 
 namespace hwnas::devices {
 namespace {
-
-// Few samples and a short warm-up: these tests check behaviour, not precision.
-ProfileOptions quick_options() {
-  ProfileOptions o;
-  o.warmup_runs = 2;
-  o.min_warmup_ms = 1;
-  o.repeats = 5;
-  o.rounds = 2;
-  o.max_remeasure = 0;
-  o.min_sample_ms = 0.2;
-  return o;
-}
 
 core::Graph conv_graph(std::int64_t hw, std::int64_t channels) {
   core::Graph g("conv");
@@ -33,7 +23,7 @@ core::Graph conv_graph(std::int64_t hw, std::int64_t channels) {
 
 TEST(Platform, RegistryHoldsExactlyTheBuiltIns) {
   EXPECT_EQ(platform_registry().names(),
-            (std::vector<std::string>{"libtorch-cpu-t1", "libtorch-cpu-t2", "torchscript-cpu-t1"}));
+            (std::vector<std::string>{"libtorch-cpu-t1", "libtorch-cpu-t2", "opencv-cpu-t1", "torchscript-cpu-t1"}));
   for (const auto& name : platform_registry().names()) {
     EXPECT_EQ(make_platform(name)->name(), name);
     EXPECT_FALSE(platform_registry().description(name).empty()) << name;
@@ -47,12 +37,13 @@ TEST(Platform, UnknownNameListsValidOnes) {
   } catch (const Error& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find("'gpu-t1'"), std::string::npos) << message;
-    for (const char* name : {"libtorch-cpu-t1", "libtorch-cpu-t2", "torchscript-cpu-t1"})
+    for (const char* name : {"libtorch-cpu-t1", "libtorch-cpu-t2", "opencv-cpu-t1", "torchscript-cpu-t1"})
       EXPECT_NE(message.find(name), std::string::npos) << message;
   }
 }
 
 TEST(Platform, FingerprintFieldsAreFilledAndStable) {
+  // The LibTorch platforms; opencv-cpu-t1's fingerprint is checked in opencv_platform_test.cpp.
   struct Expected {
     const char* name;
     int threads;
@@ -79,7 +70,7 @@ TEST(Platform, FingerprintFieldsAreFilledAndStable) {
 TEST(Platform, MeasuresASmallGraph) {
   for (const auto& name : platform_registry().names()) {
     auto platform = make_platform(name);
-    auto options = quick_options();
+    auto options = hwnas::test::quick_profile_options();
     const Measurement m = platform->measure(conv_graph(8, 8), options);
     EXPECT_TRUE(std::isfinite(m.median_ms)) << name;
     EXPECT_GT(m.median_ms, 0) << name;
@@ -105,7 +96,7 @@ TEST(Platform, BiggerConvMeasuresSlower) {
   const auto small = conv_graph(48, 16);
   ASSERT_GT(core::graph_cost(big).flops, 60 * core::graph_cost(small).flops);
   auto platform = make_platform("libtorch-cpu-t1");
-  const auto m = measure_interleaved(*platform, {small, big}, quick_options());
+  const auto m = measure_interleaved(*platform, {small, big}, hwnas::test::quick_profile_options());
   ASSERT_EQ(m.size(), 2u);
   EXPECT_GT(m[1].median_ms, 4 * m[0].median_ms) << m[0].median_ms << " vs " << m[1].median_ms;
 }

@@ -28,6 +28,25 @@ FusionRules default_fusion_rules(const std::string& platform) {
   rules.source = "default";
   if (platform.rfind("torchscript", 0) == 0) {
     rules.patterns = {{"conv", "bn"}, {"dwconv", "bn"}, {"fc", "bn"}};
+  } else if (platform.rfind("opencv", 0) == 0) {
+    // OpenCV 4.6 DNN on the CPU (Net::Impl::fuseLayers), for a layer whose output has a single consumer:
+    // a convolution folds a following batch norm into its weights (tryFuse) and then takes one following
+    // activation (setActivation); a fully-connected layer or an Eltwise add takes a batch norm or an
+    // activation, but not both; a batch norm folds a following batch norm (or zero). Batch norm and pooling take no
+    // activation, and conv + add stays two layers (the CPU conv+add fusion came with OpenCV 4.7). Read
+    // layer by layer from the installed library (tests/devices/opencv_platform_test.cpp). nn-Meter's
+    // timing test sees little of it: a fused activation saves little time here, and inside a depthwise
+    // conv it even costs more than a separate one -- which is why such a pair is predicted as one kernel.
+    // NB201's zero (x * 0) is an OpenCV Power layer: an activation, and a scale-shift to fold.
+    const std::vector<std::string> activations = {"relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "zero"};
+    for (const char* lead : {"conv", "dwconv", "fc", "add"}) {
+      rules.patterns.push_back({lead, "bn"});
+      for (const auto& act : activations) rules.patterns.push_back({lead, act});
+    }
+    for (const char* conv : {"conv", "dwconv"})
+      for (const auto& act : activations) rules.patterns.push_back({conv, "bn", act});
+    rules.patterns.push_back({"bn", "bn"});
+    rules.patterns.push_back({"bn", "zero"});
   }
   return rules;
 }

@@ -1,6 +1,6 @@
 #pragma once
 /// Platforms: something on this host that runs a graph and can be timed (LibTorch eager with T
-/// threads, frozen TorchScript, ...). Built-ins are registered explicitly in platform_registry().
+/// threads, frozen TorchScript, OpenCV DNN, ...). Built-ins are registered explicitly in platform_registry().
 
 #include <memory>
 #include <string>
@@ -41,8 +41,8 @@ class Platform {
 
 using PlatformRegistry = core::Registry<Platform>;
 
-/// The platforms measurable on this host: libtorch-cpu-t1, libtorch-cpu-t2, torchscript-cpu-t1
-/// (and any a plugin adds at run time).
+/// The platforms measurable on this host: libtorch-cpu-t1, libtorch-cpu-t2, torchscript-cpu-t1,
+/// opencv-cpu-t1 (and any a plugin adds at run time).
 PlatformRegistry& platform_registry();
 
 /// Creates a platform by name; throws hwnas::Error listing the valid names.

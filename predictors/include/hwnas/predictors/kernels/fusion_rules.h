@@ -27,7 +27,9 @@ struct FusionRules {
 /// The rules a platform uses when no detected file is given.
 /// Eager LibTorch dispatches every aten op on its own, so nothing fuses. A frozen TorchScript module
 /// folds batch norm into the preceding convolution or linear layer (frozen_conv_folding and
-/// frozen_linear_folding in optimize_for_inference), so conv-bn runs as a single convolution.
+/// frozen_linear_folding in optimize_for_inference), so conv-bn runs as a single convolution. OpenCV
+/// DNN folds a batch norm and then one activation into a convolution (conv-bn-relu, dwconv-bn-hswish,
+/// ...), and a batch norm or an activation into a linear layer or an add (fusion_rules.cpp).
 FusionRules default_fusion_rules(const std::string& platform);
 
 /// Reads a rule file; throws hwnas::Error naming the file and line of an unknown key or token.
