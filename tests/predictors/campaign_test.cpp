@@ -3,10 +3,13 @@
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include "error_of.h"
 
 #include "hwnas/core/error.h"
 #include "hwnas/devices/measurement_store.h"
@@ -38,6 +41,10 @@ class CampaignTest : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
+  /// The error parsing a campaign text gives (as if read from c.yaml in dir_).
+  std::string error_of(const std::string& text) const {
+    return hwnas::test::error_of([&] { parse_campaign(text, "c.yaml", dir_); });
+  }
   fs::path dir_;
 };
 
@@ -51,14 +58,6 @@ TEST_F(CampaignTest, ParsesAndRejectsBadFilesNamingTheLine) {
   EXPECT_EQ(spec.kernels[2].prior, 2u);
   EXPECT_EQ(spec.random.hw.max, 8);
 
-  auto error_of = [&](const std::string& text) {
-    try {
-      parse_campaign(text, "c.yaml", dir_);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   EXPECT_NE(error_of(small_campaign(dir_ / "m.db") + "colour: red\n").find("c.yaml:14: unknown key 'colour'"),
             std::string::npos);
   EXPECT_NE(error_of("campaign: x\nplatform: p\ndatabase: d\nrandom: {hw: [9, 3]}\nkernels: [{type: relu}]\n")
@@ -135,13 +134,49 @@ TEST_F(CampaignTest, ShippedCampaignConfigsPlanTheirKernels) {
     ++campaigns;
     const CampaignSpec spec = load_campaign(entry.path());
     std::size_t quota = 0;
-    for (const auto& k : spec.kernels) quota += k.prior + k.random;
+    for (const auto& k : spec.kernels) quota += k.prior + k.random + k.vae;
     const auto plan = plan_campaign(spec);
     // Every quota is met except where a space holds fewer distinct kernels of a type than asked.
     EXPECT_GE(plan.size(), quota * 9 / 10) << entry.path();
     EXPECT_LE(plan.size(), quota) << entry.path();
   }
   EXPECT_GE(campaigns, 1u);
+}
+
+TEST_F(CampaignTest, VaeQuotasAreParsedAndPlannedBeyondThePriorKernels) {
+  const std::string head =
+      "campaign: v\nplatform: libtorch-cpu-t1\ndatabase: m.db\nseed: 5\n"
+      "prior: {spaces: [nb201], archs_per_space: 4}\n"
+      "vae: {hidden: 32, latent: 8, steps: 100, batch_size: 32, loss_balance: 6}\n"  // a tiny, fast VAE
+      "kernels:\n";
+  const CampaignSpec spec = parse_campaign(head + "  - {type: conv, prior: 3, vae: 4}\n", "c.yaml", dir_);
+  ASSERT_EQ(spec.kernels.size(), 1u);
+  EXPECT_EQ(spec.kernels[0].vae, 4u);
+  EXPECT_EQ(spec.vae.hidden, 32);
+  EXPECT_EQ(spec.vae.steps, 100);
+  EXPECT_EQ(spec.vae.loss_balance, 6.0);
+  const auto a = plan_campaign(spec);
+  const auto b = plan_campaign(spec);
+  // 3 kernels from the prior, then 4 from the VAE that the prior did not plan already: 7 distinct.
+  ASSERT_EQ(a.size(), 7u);
+  ASSERT_EQ(b.size(), a.size());
+  std::set<std::string> keys;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].kernel.type, "conv");
+    EXPECT_EQ(a[i].kernel.key, b[i].kernel.key);
+    keys.insert(a[i].kernel.key);
+  }
+  EXPECT_EQ(keys.size(), 7u);
+
+  // The entry is line 8; a relu has no kernel size or stride for the VAE to learn.
+  const std::string relu = error_of(head + "  - {type: relu, vae: 2}\n");
+  EXPECT_NE(relu.find("c.yaml:8"), std::string::npos) << relu;
+  EXPECT_NE(relu.find("cannot be sampled by the VAE"), std::string::npos) << relu;
+  EXPECT_NE(error_of(head + "  - {type: '*', prior: 2, vae: 2}\n").find("cannot be sampled by the VAE"),
+            std::string::npos);
+  EXPECT_NE(error_of("campaign: v\nplatform: p\ndatabase: m.db\nvae: {epochs: 3}\nkernels: [{type: conv, vae: 2}]\n")
+                .find("c.yaml:4: unknown key 'epochs' in vae"),
+            std::string::npos);
 }
 
 TEST_F(CampaignTest, SameNameWithAnotherSpecIsRefused) {

@@ -9,7 +9,9 @@
 #include "hwnas/devices/measurement_store.h"
 #include "hwnas/devices/platform.h"
 #include "hwnas/devices/profiler.h"
+#include "hwnas/predictors/profiling/store_measurement.h"
 #include "hwnas/predictors/sampling/kernel_sample.h"
+#include "hwnas/predictors/sampling/vae_sampler.h"
 
 namespace hwnas::predictors {
 
@@ -46,6 +48,20 @@ std::vector<KernelSample> plan_campaign(const CampaignSpec& spec) {
     }
     if (quota.random > 0 && quota.type == "*") fail("campaign '{}': type '*' can only be sampled from the prior", spec.name);
     if (quota.random + shortfall > 0) add(sample_random_kernels(quota.type, spec.random, quota.random + shortfall, type_seed + 1));
+    if (quota.vae > 0) {
+      // The VAE reproduces the prior's configs as well as new ones: ask for enough to find `vae` kernels
+      // the prior and random samplers have not planned already.
+      const auto planned = static_cast<std::size_t>(
+          std::count_if(plan.begin(), plan.end(), [&](const KernelSample& s) { return s.kernel.type == quota.type; }));
+      std::size_t added = 0;
+      for (auto& s : sample_vae_kernels(quota.type, spec.prior, rules, quota.vae + planned, type_seed + 2, spec.vae)) {
+        if (added == quota.vae) break;
+        if (seen.insert(s.kernel.key).second) {
+          plan.push_back(std::move(s));
+          ++added;
+        }
+      }
+    }
   }
   return plan;
 }
@@ -65,18 +81,6 @@ std::vector<NetworkSample> plan_campaign_networks(const CampaignSpec& spec) {
   for (const auto& dir : spec.networks.graph_dirs) add(graph_networks(dir));
   return plan;
 }
-
-namespace {
-
-/// One row the campaign still has to measure.
-struct PendingMeasurement {
-  std::string kernel_type;
-  std::string config_key;
-  const core::Graph* graph;
-  const devices::ProfileOptions* profile;
-};
-
-}  // namespace
 
 CampaignReport run_campaign(const CampaignSpec& spec, const CampaignRunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
@@ -99,46 +103,15 @@ CampaignReport run_campaign(const CampaignSpec& spec, const CampaignRunOptions& 
   report.progress.already_measured = report.progress.planned - todo.size();
   report.progress.to_measure = todo.size();
   core::InterruptGuard interrupt(options.handle_signals);
-  std::vector<double> spreads;
-  const std::size_t chunk_size = std::max<std::size_t>(1, spec.chunk);
-  for (std::size_t begin = 0; begin < todo.size();) {
-    if (core::InterruptGuard::requested()) {
-      report.interrupted = true;
-      break;
-    }
-    // A chunk never mixes kernels and networks: each kind has its own profiler settings.
-    std::size_t end = begin;
-    while (end < todo.size() && end - begin < chunk_size && todo[end].profile == todo[begin].profile) ++end;
-    std::vector<core::Graph> graphs;
-    for (std::size_t i = begin; i < end; ++i) graphs.push_back(*todo[i].graph);
-    devices::ProfileOptions profile = *todo[begin].profile;
-    profile.seed = spec.seed + begin;  // a different block order per chunk, the same on a resume
-    const auto measurements = devices::measure_interleaved(*platform, graphs, profile);
-
-    std::vector<devices::StoredMeasurement> rows;
-    for (std::size_t i = begin; i < end; ++i) {
-      const devices::Measurement& m = measurements[i - begin];
-      devices::StoredMeasurement row;
-      row.platform_key = fingerprint.key();
-      row.platform_json = fingerprint.to_json();
-      row.kernel_type = todo[i].kernel_type;
-      row.config_key = todo[i].config_key;
-      row.campaign = spec.name;
-      row.median_ms = m.median_ms;
-      row.spread = m.spread;
-      row.repeats = m.repeats;
-      row.min_ms = std::min(m.min_ms, m.median_ms);
-      row.mean_ms = m.mean_ms;
-      rows.push_back(std::move(row));
-      spreads.push_back(m.spread);
-      report.unstable += m.stable ? 0 : 1;
-    }
-    store.put_batch(rows);  // one transaction per chunk: a kill loses at most this chunk's work
-    report.progress.measured = end;
+  // A chunk never mixes kernels and networks: each kind has its own profiler settings.
+  StoreMeasurementRun run = measure_into_store(*platform, store, todo, spec.name, spec.seed, spec.chunk, [&](std::size_t measured) {
+    report.progress.measured = measured;
     report.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (options.on_progress) options.on_progress(report.progress);
-    begin = end;
-  }
+  });
+  report.interrupted = run.interrupted;
+  report.unstable = run.unstable;
+  std::vector<double>& spreads = run.spreads;
   report.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spreads.empty()) {
     std::nth_element(spreads.begin(), spreads.begin() + static_cast<std::ptrdiff_t>(spreads.size() / 2), spreads.end());

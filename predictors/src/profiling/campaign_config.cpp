@@ -1,3 +1,5 @@
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "hwnas/core/yaml_reader.h"
@@ -85,7 +87,7 @@ CampaignSpec parse_campaign(const std::string& text, const std::string& source, 
     return p.is_absolute() ? p : base_dir / p;
   };
   r.each_key(root, "",
-             {"campaign", "platform", "database", "fusion_rules", "seed", "chunk", "profile", "prior", "random",
+             {"campaign", "platform", "database", "fusion_rules", "seed", "chunk", "profile", "prior", "random", "vae",
               "kernels", "networks"},
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
                if (key == "campaign") spec.name = r.nonempty(v, key);
@@ -113,17 +115,36 @@ CampaignSpec parse_campaign(const std::string& text, const std::string& source, 
                               else if (k == "strides") spec.random.strides = read_ints(r, x, what);
                               else spec.random.pool_kernels = read_ints(r, x, what);
                             });
+               } else if (key == "vae") {
+                 r.each_key(v, "vae", {"latent", "hidden", "steps", "batch_size", "learning_rate", "loss_balance"},
+                            [&](const std::string& k, const YAML::Node&, const YAML::Node& x) {
+                              const std::string what = "vae." + k;
+                              if (k == "latent") spec.vae.latent = static_cast<int>(r.integer(x, what, 1));
+                              else if (k == "hidden") spec.vae.hidden = static_cast<int>(r.integer(x, what, 1));
+                              else if (k == "steps") spec.vae.steps = static_cast<int>(r.integer(x, what, 1));
+                              else if (k == "batch_size") spec.vae.batch_size = static_cast<int>(r.integer(x, what, 1));
+                              else if (k == "learning_rate") spec.vae.learning_rate = r.number(x, what, 1e-12);
+                              else spec.vae.loss_balance = r.number(x, what, -std::numeric_limits<double>::infinity());
+                            });
                } else if (key == "kernels") {
-                 r.expect(v, YAML::NodeType::Sequence, key, "a list of {type, prior, random}");
+                 r.expect(v, YAML::NodeType::Sequence, key, "a list of {type, prior, random, vae}");
                  for (const auto& entry : v) {
                    KernelQuota quota;
-                   r.each_key(entry, "kernels entry", {"type", "prior", "random"},
+                   r.each_key(entry, "kernels entry", {"type", "prior", "random", "vae"},
                               [&](const std::string& k, const YAML::Node&, const YAML::Node& x) {
                                 if (k == "type") quota.type = r.nonempty(x, "type");
                                 else if (k == "prior") quota.prior = static_cast<std::size_t>(r.integer(x, k, 0));
-                                else quota.random = static_cast<std::size_t>(r.integer(x, k, 0));
+                                else if (k == "random") quota.random = static_cast<std::size_t>(r.integer(x, k, 0));
+                                else quota.vae = static_cast<std::size_t>(r.integer(x, k, 0));
                               });
                    if (quota.type.empty()) fail("{}a kernels entry needs a 'type'", r.at(entry));
+                   if (quota.vae > 0) {
+                     const std::string family = quota.type.substr(0, quota.type.find('-'));
+                     if (family != "conv" && family != "dwconv" && family != "maxpool" && family != "avgpool")
+                       fail("{}kernel type '{}' cannot be sampled by the VAE (vae: needs a conv, dwconv, maxpool or "
+                            "avgpool type)",
+                            r.at(entry), quota.type);
+                   }
                    spec.kernels.push_back(std::move(quota));
                  }
                } else if (key == "networks") {

@@ -11,8 +11,9 @@
 ///   profile: {repeats: 10, rounds: 3, ...} # devices::ProfileOptions
 ///   prior: {spaces: [nb201, fbnet], archs_per_space: 300}
 ///   random: {hw: [4, 224], cin: [8, 512], cout: [8, 512], kernels: [1, 3, 5, 7], strides: [1, 2]}
+///   vae: {steps: 1500, batch_size: 64}     # optional VaeSamplerOptions for `vae:` quotas (trained on `prior`)
 ///   kernels:                               # per kernel type: how many from each sampler
-///     - {type: conv, prior: 300, random: 200}
+///     - {type: conv, prior: 300, random: 200, vae: 100}   # vae: vae_sampler.h
 ///     - {type: relu, random: 100}
 ///   networks:                              # whole networks (the ground truth of model-level prediction)
 ///     spaces: {nb201: 100, fbnet: 100}     # random architectures per space (network_sample.h)
@@ -34,6 +35,7 @@
 #include "hwnas/predictors/kernels/fusion_rules.h"
 #include "hwnas/predictors/profiling/network_sample.h"
 #include "hwnas/predictors/sampling/samplers.h"
+#include "hwnas/predictors/sampling/vae_sampler.h"
 
 namespace hwnas::predictors {
 
@@ -41,6 +43,10 @@ struct KernelQuota {
   std::string type;        ///< a kernel type, or "*" for every type the prior spaces produce (prior only)
   std::size_t prior = 0;   ///< kernels of this type as they occur in the prior spaces (random ones make up a shortfall)
   std::size_t random = 0;  ///< kernels of this type over the random ranges
+  /// Kernels of this type drawn from LitePred's VAE trained on the prior spaces' configs (conv, dwconv,
+  /// maxpool, avgpool families), beyond those the prior and random samplers already planned; fewer when
+  /// the VAE cannot produce that many distinct new ones.
+  std::size_t vae = 0;
 };
 
 /// The whole networks of a campaign.
@@ -61,6 +67,7 @@ struct CampaignSpec {
   devices::ProfileOptions profile;
   PriorSamplerOptions prior;
   RandomSamplerOptions random;
+  VaeSamplerOptions vae;  ///< the VAE of `vae:` quotas (its seed comes from the campaign's)
   std::vector<KernelQuota> kernels;
   NetworkQuota networks;
   std::string source_text;  ///< the YAML as read: what the store records to recognise a resume
