@@ -73,7 +73,10 @@ void add_eval_command(CLI::App& app) {
       baselines = {"linear"};
       if (predictors::have_tree_regressor()) baselines.push_back("tree");
     }
-    const auto kernels = predictors::load_measured_kernels(store, platform);
+    // The kernels of the campaigns the set was trained on, so the held-out split is exactly training's
+    // (measurements added to the store since then would reshuffle it).
+    const auto trained_on = set.training_info() ? set.training_info()->campaigns : std::vector<std::string>{};
+    const auto kernels = predictors::load_measured_kernels(store, platform, predictors::rows_of_campaigns(trained_on));
     std::vector<std::string> names = {"set"};
     names.insert(names.end(), baselines.begin(), baselines.end());
     print_kernel_table(predictors::evaluate_kernel_regressors(set, kernels, baselines), names);

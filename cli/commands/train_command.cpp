@@ -19,6 +19,7 @@ void add_train_command(CLI::App& app) {
     std::vector<std::string> graphs;
     std::string dataset_csv;
     bool no_correction = false;
+    std::vector<std::string> campaigns;
     predictors::TrainOptions train;
   };
   auto args = std::make_shared<Args>();
@@ -29,6 +30,8 @@ void add_train_command(CLI::App& app) {
   command->add_option("--measurements", args->measurements,
                       "measurement store (default: the shipped data/measurements/<platform>.db)");
   command->add_option("--out", args->out, "predictor set directory to write")->required();
+  command->add_option("--campaigns", args->campaigns, "train on these campaigns' rows only (comma-separated; default: all)")
+      ->delimiter(',');
   command->add_option("--regressor", args->train.regressor, "regressor kind per kernel type: mlp, linear, tree")
       ->capture_default_str();
   command->add_option("--seed", args->train.seed, "split and fit seed")->capture_default_str();
@@ -50,7 +53,8 @@ void add_train_command(CLI::App& app) {
     const auto store = devices::MeasurementStore::open(db, /*create_if_missing=*/false);
     const auto platform = predictors::find_stored_platform(store, args->platform);
     const std::string name = platform.key.substr(0, platform.key.find('|'));
-    const auto kernels = predictors::load_measured_kernels(store, platform);
+    const auto keep = predictors::rows_of_campaigns(args->campaigns);
+    const auto kernels = predictors::load_measured_kernels(store, platform, keep);
     if (!args->dataset_csv.empty()) predictors::write_kernel_csv(kernels.datasets, args->dataset_csv);
     predictors::FusionRules rules = args->fusion_rules.empty() ? predictors::default_fusion_rules(name)
                                                                : predictors::load_fusion_rules(args->fusion_rules);
@@ -73,7 +77,7 @@ void add_train_command(CLI::App& app) {
     if (!args->no_correction) {
       std::vector<std::filesystem::path> graph_dirs(args->graphs.begin(), args->graphs.end());
       if (graph_dirs.empty()) graph_dirs = predictors::shipped_network_graph_dirs();
-      const auto fit = predictors::fit_correction_on_measured_networks(set, store, platform, graph_dirs);
+      const auto fit = predictors::fit_correction_on_measured_networks(set, store, platform, graph_dirs, keep);
       if (!fit) {
         fmt::print("no per-model correction: fewer than 3 measured networks to fit it on (run a networks campaign, "
                    "e.g. configs/campaign_networks_{}.yaml)\n",

@@ -115,6 +115,11 @@ KernelDomain KernelDomain::of(const KernelDataset& data) {
   return d;
 }
 
+KernelDomain KernelDomain::merged(const KernelDomain& other) const {
+  return {std::max(max_mflops, other.max_mflops), std::max(max_mb_read, other.max_mb_read),
+          std::max(max_in_kelements, other.max_in_kelements)};
+}
+
 bool KernelDomain::contains(const FeatureVector& x) const {
   return x[kMflops] <= kReach * max_mflops && x[kMbRead] <= kReach * max_mb_read &&
          x[kInKelements] <= kReach * max_in_kelements;
@@ -410,6 +415,12 @@ void PredictorSet::evaluate(std::span<const Kernel* const> kernels, std::span<do
   std::unique_lock lock(cache_->mutex);
   if (cache_->values.size() + fresh_values.size() > kCacheCapacity) cache_->values.clear();
   for (const auto& [hash, ms] : fresh_values) cache_->values.emplace(hash, ms);
+}
+
+const KernelDomain& PredictorSet::domain(const std::string& kernel_type) const {
+  const auto it = domains_.find(kernel_type);
+  static const KernelDomain unbounded = KernelDomain::unbounded();
+  return it == domains_.end() ? unbounded : it->second;
 }
 
 const KernelDomain& PredictorSet::domain_of(const KernelRegressor* regressor) const {

@@ -12,25 +12,10 @@
 #include "hwnas/core/error.h"
 #include "hwnas/predictors/regressors/accuracy.h"
 #include "mlp_net.h"
+#include "../torch_threads.h"
 
 namespace hwnas::predictors {
 namespace {
-
-/// Sets LibTorch's intra-op thread count for a scope (it is process-wide) and restores it.
-class TorchThreads {
- public:
-  explicit TorchThreads(int threads) : previous_(torch::get_num_threads()) {
-    if (threads > 0 && threads != previous_) torch::set_num_threads(threads);
-  }
-  ~TorchThreads() {
-    if (torch::get_num_threads() != previous_) torch::set_num_threads(previous_);
-  }
-  TorchThreads(const TorchThreads&) = delete;
-  TorchThreads& operator=(const TorchThreads&) = delete;
-
- private:
-  int previous_;
-};
 
 /// (n x features) float tensor of the scaled inputs. Eigen's column-major (features x n) buffer is
 /// exactly a row-major (n x features) one.
@@ -62,24 +47,14 @@ double mape_of(const MlpRegressor::Net& net, const torch::Tensor& outputs, const
   return truth.empty() ? 0.0 : sum / static_cast<double>(truth.size());
 }
 
-}  // namespace
-
-FitSummary MlpRegressor::fit(const KernelDataset& train, const KernelDataset& validation, const FitOptions& fit_options) {
-  const auto start = std::chrono::steady_clock::now();
-  HWNAS_CHECK(train.size() >= 2, "MLP regressor: needs at least 2 training samples, got {}", train.size());
-  train.validate("MLP training set");
-  validation.validate("MLP validation set");
-  const KernelDataset& check = validation.empty() ? train : validation;
-  TorchThreads threads(fit_options.threads);
-  torch::NoGradGuard no_grad_outside;  // re-enabled explicitly for the training step
-
-  auto net = std::make_shared<Net>();
-  net->input = options_.input;
-  net->target = options_.target;
-  // Input scaling from the training set.
+/// Input and target scaling fitted on the training set (see MlpInputScaling and MlpTarget).
+std::shared_ptr<MlpRegressor::Net> scaling_for(const MlpOptions& options, const KernelDataset& train) {
+  auto net = std::make_shared<MlpRegressor::Net>();
+  net->input = options.input;
+  net->target = options.target;
   const auto n = train.size();
   for (std::size_t j = 0; j < KernelFeatures::kSize; ++j) {
-    if (options_.input == MlpInputScaling::kRaw) {
+    if (options.input == MlpInputScaling::kRaw) {
       net->input_mean[j] = 0;
       net->input_inv_std[j] = 1;
       continue;
@@ -96,9 +71,7 @@ FitSummary MlpRegressor::fit(const KernelDataset& train, const KernelDataset& va
     // A constant feature (e.g. kernel size of an add) is centred to 0 and left unscaled.
     net->input_inv_std[j] = var > 1e-12 ? 1.0 / std::sqrt(var) : 1.0;
   }
-  // Target scaling.
-  std::vector<float> targets(n);
-  if (options_.target == MlpTarget::kLogMse) {
+  if (options.target == MlpTarget::kLogMse) {
     double sum = 0, sum2 = 0;
     for (double y : train.latency_ms) {
       sum += std::log(y);
@@ -107,16 +80,91 @@ FitSummary MlpRegressor::fit(const KernelDataset& train, const KernelDataset& va
     net->target_mean = sum / static_cast<double>(n);
     const double var = std::max(sum2 / static_cast<double>(n) - net->target_mean * net->target_mean, 0.0);
     net->target_scale = var > 1e-12 ? std::sqrt(var) : 1.0;
-    for (std::size_t i = 0; i < n; ++i)
-      targets[i] = static_cast<float>((std::log(train.latency_ms[i]) - net->target_mean) / net->target_scale);
   } else {
     // MAPE is scale-free; dividing by the median only keeps the output layer near unit scale.
     std::vector<double> sorted = train.latency_ms;
     std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n / 2), sorted.end());
     net->target_mean = 0;
     net->target_scale = sorted[n / 2];
-    for (std::size_t i = 0; i < n; ++i) targets[i] = static_cast<float>(train.latency_ms[i] / net->target_scale);
   }
+  return net;
+}
+
+/// The network output that means `ms` under the net's target scaling.
+float scaled_target(const MlpRegressor::Net& net, double ms) {
+  return static_cast<float>(net.target == MlpTarget::kLogMse ? (std::log(ms) - net.target_mean) / net.target_scale
+                                                             : ms / net.target_scale);
+}
+
+}  // namespace
+
+FitSummary MlpRegressor::fit(const KernelDataset& train, const KernelDataset& validation, const FitOptions& fit_options) {
+  HWNAS_CHECK(train.size() >= 2, "MLP regressor: needs at least 2 training samples, got {}", train.size());
+  train.validate("MLP training set");
+  return train_from(scaling_for(options_, train), {}, train, validation, fit_options);
+}
+
+FitSummary MlpRegressor::fine_tune(const KernelDataset& train, const KernelDataset& validation,
+                                   const FitOptions& fit_options, const MlpOptions& schedule) {
+  HWNAS_CHECK(net_ != nullptr, "MLP fine-tuning needs a trained regressor to start from");
+  HWNAS_CHECK(train.size() >= 1, "MLP fine-tuning: needs at least 1 training sample");
+  train.validate("MLP fine-tuning set");
+  HWNAS_CHECK(schedule.hidden.size() == options_.hidden.size() &&
+                  std::equal(schedule.hidden.begin(), schedule.hidden.end(), options_.hidden.begin(),
+                             [](const MlpLayer& a, const MlpLayer& b) {
+                               return a.width == b.width && a.negative_slope == b.negative_slope;
+                             }),
+              "MLP fine-tuning: the schedule's {} hidden layers differ from the trained network's {}",
+              schedule.hidden.size(), options_.hidden.size());
+  // The flat parameter layout of train_from(): per layer W^T (in x out, row-major) then b. Eigen keeps W
+  // (out x in) column-major, which is the same bytes as W^T row-major.
+  std::vector<float> initial;
+  for (std::size_t l = 0; l < net_->weights.size(); ++l) {
+    const auto& w = net_->weights[l];
+    initial.insert(initial.end(), w.data(), w.data() + w.size());
+    initial.insert(initial.end(), net_->biases[l].data(), net_->biases[l].data() + net_->biases[l].size());
+  }
+  auto net = std::make_shared<Net>();
+  net->input = net_->input;
+  net->target = net_->target;
+  net->input_mean = net_->input_mean;
+  net->input_inv_std = net_->input_inv_std;
+  net->target_mean = net_->target_mean;
+  net->target_scale = net_->target_scale;
+  // First the one thing every platform change brings, a different overall speed: the output is rescaled
+  // by the median ratio measured / predicted on the new samples, which alone cannot make the source's
+  // shape worse. Training then only has to learn where the new platform differs in shape.
+  {
+    const std::vector<double> predicted = predict_batch(train.x);
+    std::vector<double> log_ratio(train.size());
+    for (std::size_t i = 0; i < train.size(); ++i) log_ratio[i] = std::log(train.latency_ms[i] / predicted[i]);
+    std::nth_element(log_ratio.begin(), log_ratio.begin() + static_cast<std::ptrdiff_t>(log_ratio.size() / 2),
+                     log_ratio.end());
+    const double shift = log_ratio[log_ratio.size() / 2];
+    if (net->target == MlpTarget::kLogMse)
+      net->target_mean += shift;
+    else
+      net->target_scale *= std::exp(shift);
+  }
+  const MlpOptions hidden_and_scaling = options_;
+  options_ = schedule;
+  options_.hidden = hidden_and_scaling.hidden;
+  options_.input = hidden_and_scaling.input;
+  options_.target = hidden_and_scaling.target;
+  return train_from(std::move(net), std::move(initial), train, validation, fit_options);
+}
+
+FitSummary MlpRegressor::train_from(std::shared_ptr<Net> net, std::vector<float> initial, const KernelDataset& train,
+                                    const KernelDataset& validation, const FitOptions& fit_options) {
+  const auto start = std::chrono::steady_clock::now();
+  validation.validate("MLP validation set");
+  const KernelDataset& check = validation.empty() ? train : validation;
+  TorchThreads threads(fit_options.threads);
+  torch::NoGradGuard no_grad_outside;  // re-enabled explicitly for the training step
+
+  const auto n = train.size();
+  std::vector<float> targets(n);
+  for (std::size_t i = 0; i < n; ++i) targets[i] = scaled_target(*net, train.latency_ms[i]);
 
   const torch::Tensor x_train = input_tensor(*net, train.x);
   const torch::Tensor y_train = torch::from_blob(targets.data(), {static_cast<std::int64_t>(n)}, torch::kFloat32).clone();
@@ -135,20 +183,24 @@ FitSummary MlpRegressor::fit(const KernelDataset& train, const KernelDataset& va
     std::int64_t offset, in, out;
   };
   std::vector<Slot> slots;
-  std::vector<float> init;
+  const bool draw_initial = initial.empty();
   std::vector<float> slopes;
-  std::int64_t fan_in = KernelFeatures::kSize;
+  std::int64_t fan_in = KernelFeatures::kSize, total = 0;
   for (std::size_t l = 0; l <= options_.hidden.size(); ++l) {
     const std::int64_t fan_out = l < options_.hidden.size() ? options_.hidden[l].width : 1;
-    slots.push_back({static_cast<std::int64_t>(init.size()), fan_in, fan_out});
-    const float bound = 1.0f / std::sqrt(static_cast<float>(fan_in));
-    std::uniform_real_distribution<float> uniform(-bound, bound);
-    for (std::int64_t i = 0; i < fan_in * fan_out + fan_out; ++i) init.push_back(uniform(rng));
+    slots.push_back({total, fan_in, fan_out});
+    total += fan_in * fan_out + fan_out;
+    if (draw_initial) {
+      const float bound = 1.0f / std::sqrt(static_cast<float>(fan_in));
+      std::uniform_real_distribution<float> uniform(-bound, bound);
+      for (std::int64_t i = 0; i < fan_in * fan_out + fan_out; ++i) initial.push_back(uniform(rng));
+    }
     if (l < options_.hidden.size()) slopes.push_back(options_.hidden[l].negative_slope);
     fan_in = fan_out;
   }
-  const auto total = static_cast<std::int64_t>(init.size());
-  torch::Tensor flat = torch::from_blob(init.data(), {total}, torch::kFloat32).clone();
+  HWNAS_ASSERT(static_cast<std::int64_t>(initial.size()) == total, "{} initial parameters for {} slots",
+               initial.size(), total);
+  torch::Tensor flat = torch::from_blob(initial.data(), {total}, torch::kFloat32).clone();
   torch::Tensor flat_grad = torch::zeros_like(flat);
   std::vector<torch::Tensor> weights_t, biases;
   for (const auto& s : slots) {
@@ -170,6 +222,12 @@ FitSummary MlpRegressor::fit(const KernelDataset& train, const KernelDataset& va
   FitSummary summary;
   double best = std::numeric_limits<double>::infinity();
   torch::Tensor best_params;
+  if (!draw_initial) {
+    // Fine-tuning: the starting point competes too (epoch 0), so a few noisy samples can never leave
+    // the network worse on validation than where it began.
+    best = mape_of(*net, forward(weights_t, biases, slopes, x_check), check.latency_ms);
+    best_params = flat.clone();
+  }
   std::vector<std::int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   const auto batch = static_cast<std::int64_t>(options_.batch_size);

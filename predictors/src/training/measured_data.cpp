@@ -41,14 +41,15 @@ StoredPlatform find_stored_platform(const devices::MeasurementStore& store, cons
   return {fingerprints.begin()->first, fingerprints.begin()->second};
 }
 
-MeasuredKernels load_measured_kernels(const devices::MeasurementStore& store, const StoredPlatform& platform) {
+MeasuredKernels load_measured_kernels(const devices::MeasurementStore& store, const StoredPlatform& platform,
+                                      const MeasurementFilter& keep) {
   MeasuredKernels out;
   out.platform = platform;
   std::set<std::string> campaigns;
   devices::MeasurementQuery query;
   query.platform_key = platform.key;
   for (const auto& row : store.query(query)) {
-    if (row.kernel_type == kNetworkKernelType) continue;
+    if (row.kernel_type == kNetworkKernelType || (keep && !keep(row))) continue;
     KernelSample sample;
     try {
       sample = kernel_from_config_json(row.kernel_type, row.config_key);
@@ -66,12 +67,14 @@ MeasuredKernels load_measured_kernels(const devices::MeasurementStore& store, co
 
 std::vector<MeasuredNetwork> load_measured_networks(const devices::MeasurementStore& store,
                                                     const StoredPlatform& platform, const FusionRules& rules,
-                                                    const std::vector<std::filesystem::path>& graph_dirs) {
+                                                    const std::vector<std::filesystem::path>& graph_dirs,
+                                                    const MeasurementFilter& keep) {
   devices::MeasurementQuery query;
   query.platform_key = platform.key;
   query.kernel_type = kNetworkKernelType;
   std::vector<MeasuredNetwork> out;
   for (const auto& row : store.query(query)) {
+    if (keep && !keep(row)) continue;
     NetworkSample network;
     try {
       network = network_from_key(row.config_key, graph_dirs);
@@ -84,6 +87,12 @@ std::vector<MeasuredNetwork> load_measured_networks(const devices::MeasurementSt
                    decompose(network.graph, rules)});
   }
   return out;
+}
+
+MeasurementFilter rows_of_campaigns(const std::vector<std::string>& campaigns) {
+  if (campaigns.empty()) return {};
+  const std::set<std::string> wanted(campaigns.begin(), campaigns.end());
+  return [wanted](const devices::StoredMeasurement& row) { return wanted.contains(row.campaign); };
 }
 
 bool is_correction_fit_network(const std::string& key) { return devices::fnv1a64(key) % 2 == 0; }

@@ -68,9 +68,9 @@ PredictorSet train_kernel_predictors(const MeasuredKernels& kernels, const std::
 
 std::optional<CorrectionFitReport> fit_correction_on_measured_networks(
     PredictorSet& set, const devices::MeasurementStore& store, const StoredPlatform& platform,
-    const std::vector<std::filesystem::path>& graph_dirs) {
+    const std::vector<std::filesystem::path>& graph_dirs, const MeasurementFilter& keep) {
   std::vector<MeasuredNetwork> fit_networks;
-  for (auto& net : load_measured_networks(store, platform, set.fusion_rules(), graph_dirs))
+  for (auto& net : load_measured_networks(store, platform, set.fusion_rules(), graph_dirs, keep))
     if (is_correction_fit_network(net.key)) fit_networks.push_back(std::move(net));
   if (fit_networks.size() < 3) return std::nullopt;
   const CorrectionFitReport fit = fit_latency_correction(set, fit_networks);

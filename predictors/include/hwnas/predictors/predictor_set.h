@@ -68,6 +68,8 @@ struct KernelDomain {
   static KernelDomain unbounded();
   /// The range covered by `data` (KernelFeatures layout).
   static KernelDomain of(const KernelDataset& data);
+  /// The smallest domain holding both.
+  KernelDomain merged(const KernelDomain& other) const;
   bool contains(const FeatureVector& x) const;
 };
 
@@ -126,6 +128,8 @@ class PredictorSet {
   std::vector<std::string> kernel_types() const;
   /// The regressor of exactly this type, or nullptr.
   const KernelRegressor* regressor(const std::string& kernel_type) const;
+  /// The domain given with the regressor of exactly this type (unbounded when it has none).
+  const KernelDomain& domain(const std::string& kernel_type) const;
   const KernelRegressor* fallback() const { return fallback_.get(); }
   /// Held-out metrics per kernel type, as given to set_regressor().
   const std::map<std::string, AccuracyReport>& metrics() const { return metrics_; }

@@ -60,6 +60,14 @@ class MlpRegressor final : public KernelRegressor {
   /// default init scheme, U(±1/sqrt(fan_in))), batches shuffled by the same generator, and LibTorch runs
   /// with options.threads intra-op threads (1 by default) during the fit.
   FitSummary fit(const KernelDataset& train, const KernelDataset& validation, const FitOptions& options) override;
+  /// Fine-tuning (LitePred's transfer to a new platform): continues training from the current
+  /// parameters on `train`, under `schedule`'s epochs, batch, learning rates and patience (its layers
+  /// must match this network's). The input scaling is kept, since the weights are tied to it; the
+  /// output is first rescaled by the median measured/predicted ratio on `train`, and the starting point
+  /// competes in early stopping, so validation never ends worse than the rescaled start. Throws
+  /// hwnas::Error if the regressor is not fitted or the layers differ.
+  FitSummary fine_tune(const KernelDataset& train, const KernelDataset& validation, const FitOptions& options,
+                       const MlpOptions& schedule);
   bool fitted() const override { return net_ != nullptr; }
   /// Eigen (float32), one matrix product per layer for the whole batch.
   void predict_into(std::span<const FeatureVector> x, std::span<double> out) const override;
@@ -77,6 +85,11 @@ class MlpRegressor final : public KernelRegressor {
   struct Net;  ///< trained parameters and scaling (defined in the .cpp)
 
  private:
+  /// The training loop shared by fit() and fine_tune(): `net` carries the scaling, `initial` the
+  /// flat parameters to start from (empty: seeded initialisation).
+  FitSummary train_from(std::shared_ptr<Net> net, std::vector<float> initial, const KernelDataset& train,
+                        const KernelDataset& validation, const FitOptions& options);
+
   MlpOptions options_;
   std::shared_ptr<const Net> net_;  // immutable once built; copies share it
 };

@@ -4,6 +4,7 @@
 /// the per-model correction and the model-level evaluation.
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,10 +40,17 @@ struct MeasuredKernels {
   std::size_t count = 0;                          ///< kernels read
 };
 
-/// Every kernel measurement of `platform` (whole networks excluded), features recomputed from the
-/// stored configs (kernel_from_config_json). Throws hwnas::Error naming the row of a config that does
-/// not rebuild.
-MeasuredKernels load_measured_kernels(const devices::MeasurementStore& store, const StoredPlatform& platform);
+/// Which stored rows to read (all when empty), e.g. those a given campaign plans.
+using MeasurementFilter = std::function<bool(const devices::StoredMeasurement&)>;
+
+/// The rows of these campaigns (every row when `campaigns` is empty): what a predictor set was trained on.
+MeasurementFilter rows_of_campaigns(const std::vector<std::string>& campaigns);
+
+/// Every kernel measurement of `platform` (whole networks excluded) that `keep` accepts, features
+/// recomputed from the stored configs (kernel_from_config_json). Throws hwnas::Error naming the row of
+/// a config that does not rebuild.
+MeasuredKernels load_measured_kernels(const devices::MeasurementStore& store, const StoredPlatform& platform,
+                                      const MeasurementFilter& keep = {});
 
 /// A whole network measured on the platform, cut into kernels.
 struct MeasuredNetwork {
@@ -58,7 +66,8 @@ struct MeasuredNetwork {
 /// (its name and the directories searched), since graph directories are a local matter.
 std::vector<MeasuredNetwork> load_measured_networks(const devices::MeasurementStore& store,
                                                     const StoredPlatform& platform, const FusionRules& rules,
-                                                    const std::vector<std::filesystem::path>& graph_dirs);
+                                                    const std::vector<std::filesystem::path>& graph_dirs,
+                                                    const MeasurementFilter& keep = {});
 
 /// The fixed half of the measured networks the correction is fitted on: chosen by a stable hash of
 /// the key, so training and `hwnas eval` agree on it without storing a list, and the other half stays

@@ -49,12 +49,12 @@ struct TrainingReport {
 PredictorSet train_kernel_predictors(const MeasuredKernels& kernels, const std::string& platform,
                                      FusionRules rules, const TrainOptions& options, TrainingReport* report = nullptr);
 
-/// Fits `set`'s per-model correction on the measured networks of `platform` in `store` that
-/// is_correction_fit_network() picks (graph files looked up in `graph_dirs`), records their number in
+/// Fits `set`'s per-model correction on the measured networks of `platform` in `store` (those `keep`
+/// accepts) that is_correction_fit_network() picks (graph files looked up in `graph_dirs`), records their number in
 /// the set's TrainingInfo, and returns the fit; nullopt (the set unchanged) with fewer than 3 of them.
 std::optional<CorrectionFitReport> fit_correction_on_measured_networks(
     PredictorSet& set, const devices::MeasurementStore& store, const StoredPlatform& platform,
-    const std::vector<std::filesystem::path>& graph_dirs);
+    const std::vector<std::filesystem::path>& graph_dirs, const MeasurementFilter& keep = {});
 
 /// The held-out split of one type's dataset, exactly as train_kernel_predictors() cut it.
 DatasetSplit training_split(const KernelDataset& data, const std::string& type, const TrainOptions& options);
