@@ -95,14 +95,21 @@ void calibrate_platform(const CalibrateArgs& args) {
   options.budget_seconds = args.budget.empty() ? 0 : parse_duration_seconds(args.budget);
   options.seed = args.seed;
   core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
-  std::string last_stage;
+  // A progress line on a terminal; a line every ~10% otherwise, so logs show a long calibration moving.
+  std::size_t last_decile = 0;
+  const auto started = std::chrono::steady_clock::now();
   options.on_progress = [&](const std::string& stage, std::size_t done, std::size_t total) {
-    const std::string text = stage == "measure" ? fmt::format("measuring kernels {}/{}", done, total)
-                                                : fmt::format("adaptive sampling: type {}/{}", done, total);
-    if (line.enabled())
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::string text = stage == "measure"
+                                 ? fmt::format("measuring kernels {}/{} ({:.0f}s in)", done, total, seconds)
+                                 : fmt::format("adaptive sampling: type {}/{} ({:.0f}s in)", done, total, seconds);
+    const std::size_t decile = total == 0 ? 10 : done * 10 / total;
+    if (line.enabled()) {
       line.update(text);
-    else if (done == total)
+    } else if (decile > last_decile || done == total) {
       fmt::print(stderr, "{}\n", text);
+    }
+    last_decile = done == total ? 0 : decile;
   };
   std::string pool_list;
   for (const auto& set : pool) pool_list += (pool_list.empty() ? "" : ", ") + set.platform();

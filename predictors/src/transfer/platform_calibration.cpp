@@ -128,6 +128,10 @@ class Calibration {
       const double per_kernel = report_.measured > 0 ? report_.profiling_seconds / report_.measured : 0.3;
       const double left = std::max(0.0, options_.budget_seconds - seconds_since(start));
       per_type = first + static_cast<std::size_t>(left / per_kernel / static_cast<double>(types_.size()));
+      // The budget may buy more than was planned: plan again, larger (queue() skips what is queued).
+      for (std::size_t t = 0; t < types_.size(); ++t)
+        if (plans_[types_[t]].size() < per_type)
+          plans_[types_[t]] = plan_type(types_[t], options_, rules_, 2 * per_type, options_.seed * 1000003 + t);
     }
     if (!report_.interrupted && per_type > first) {
       adaptive_round(per_type - first);
