@@ -12,6 +12,7 @@
 #include "commands/space_arguments.h"
 #include "hwnas/core/error.h"
 #include "hwnas/core/progress.h"
+#include "hwnas/devices/platform.h"
 #include "hwnas/predictors/few_shot/arch_encoding.h"
 #include "hwnas/predictors/few_shot/few_shot_predictor.h"
 #include "hwnas/predictors/few_shot/measured_archs.h"
@@ -76,6 +77,12 @@ void calibrate_device(const CalibrateArgs& args) {
 }
 
 void calibrate_platform(const CalibrateArgs& args) {
+  // Bad arguments fail here, before the pool is loaded or anything measured.
+  devices::make_platform(args.platform);  // an unknown name lists the valid ones
+  const double budget_seconds = args.budget.empty() ? 0 : parse_duration_seconds(args.budget);
+  if (budget_seconds == 0 && args.samples < predictors::PlatformCalibrationOptions::kMinSamplesPerType)
+    fail("--samples {}: at least {} samples per kernel type are needed", args.samples,
+         predictors::PlatformCalibrationOptions::kMinSamplesPerType);
   predictors::KnowledgePool pool;
   const std::vector<std::string> pool_names = args.pool.empty() ? predictors::shipped_predictor_sets() : args.pool;
   for (const auto& name : pool_names) {
@@ -92,7 +99,7 @@ void calibrate_platform(const CalibrateArgs& args) {
                                            : std::filesystem::path(args.database);
   std::filesystem::create_directories(options.database.parent_path().empty() ? "." : options.database.parent_path());
   options.samples_per_type = args.samples;
-  options.budget_seconds = args.budget.empty() ? 0 : parse_duration_seconds(args.budget);
+  options.budget_seconds = budget_seconds;
   options.seed = args.seed;
   core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
   // A progress line on a terminal; a line every ~10% otherwise, so logs show a long calibration moving.

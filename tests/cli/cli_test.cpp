@@ -248,4 +248,14 @@ TEST(Cli, CalibratesANewDeviceFromAFewMeasuredArchitecturesAndPredictsWithIt) {
                          "at least 5");
 }
 
+TEST(Cli, CalibratePlatformRejectsBadArgumentsBeforeMeasuring) {
+  ScratchDir dir;
+  const std::string out = (dir.path / "set").string();
+  expect_one_clear_error("calibrate --platform gpu-t9 --out " + out, "'gpu-t9'");
+  expect_one_clear_error("calibrate --platform libtorch-cpu-t1 --budget 10x --out " + out, "--budget '10x'");
+  expect_one_clear_error("calibrate --platform libtorch-cpu-t1 --samples 3 --out " + out, "--samples 3");
+  expect_one_clear_error("calibrate --out " + out, "--platform");
+  expect_one_clear_error("calibrate --platform libtorch-cpu-t1 --pool " + out + " --out " + out, out);
+}
+
 }  // namespace

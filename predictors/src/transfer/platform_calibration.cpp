@@ -111,8 +111,9 @@ class Calibration {
     // Budget mode: a small first round prices a kernel on this platform, which sizes everything else.
     const bool budgeted = options_.budget_seconds > 0;
     std::size_t per_type = budgeted ? 20 : options_.samples_per_type;
-    HWNAS_CHECK(per_type >= 5, "calibrating '{}': at least 5 samples per kernel type are needed, got {}",
-                options_.platform, per_type);
+    HWNAS_CHECK(per_type >= PlatformCalibrationOptions::kMinSamplesPerType,
+                "calibrating '{}': at least {} samples per kernel type are needed, got {}", options_.platform,
+                PlatformCalibrationOptions::kMinSamplesPerType, per_type);
     const std::size_t first = budgeted ? per_type
                                        : std::max<std::size_t>(5, static_cast<std::size_t>(std::ceil(
                                                                       options_.first_round_share * per_type)));

@@ -25,6 +25,9 @@
 namespace hwnas::predictors {
 
 struct PlatformCalibrationOptions {
+  /// Fewer samples of a type leave nothing to hold out and check the adaptation on.
+  static constexpr std::size_t kMinSamplesPerType = 5;
+
   std::string platform;              ///< registry name of the platform to learn (devices::make_platform)
   std::filesystem::path database;    ///< where its measurements are kept (created if missing)
   std::size_t samples_per_type = 100;  ///< measured kernels per type (when budget_seconds is 0)
