@@ -35,7 +35,8 @@ awk -F, 'NR > 1 && (NR % 71) == 0 && c < 200 { print $2; c++ }' "$table" >> "$wo
 "$hwnas" predict --predictors "$work/this_host" --space nb201 --archs "$work/candidates.csv" --out "$work/predicted.csv"
 
 echo "fastest 5 of 200 candidates predicted on this host:"
-sort -t, -k2 -g <(tail -n +2 "$work/predicted.csv") | head -5
+# sed reads all of sort's output: `head` would exit early, and under pipefail sort's SIGPIPE fails the script.
+sort -t, -k2 -g <(tail -n +2 "$work/predicted.csv") | sed -n 1,5p
 check="$(sed -n 2p "$work/predicted.csv")"
 arch="${check%%,*}"
 echo "check: ${arch} predicted ${check##*,} ms, measured $(measure "$arch") ms"
