@@ -9,13 +9,18 @@ namespace hwnas::predictors {
 StoreMeasurementRun measure_into_store(devices::Platform& platform, devices::MeasurementStore& store,
                                        std::span<const PendingMeasurement> todo, const std::string& campaign,
                                        std::uint64_t seed, std::size_t chunk,
-                                       const std::function<void(std::size_t)>& after_chunk) {
+                                       const std::function<void(std::size_t)>& after_chunk,
+                                       const std::function<bool()>& stop) {
   const auto fingerprint = platform.fingerprint();
   StoreMeasurementRun run;
   const std::size_t chunk_size = std::max<std::size_t>(1, chunk);
   for (std::size_t begin = 0; begin < todo.size();) {
     if (core::InterruptGuard::requested()) {
       run.interrupted = true;
+      break;
+    }
+    if (stop && stop()) {
+      run.stopped = true;
       break;
     }
     std::size_t end = begin;

@@ -107,6 +107,7 @@ class Calibration {
 
   PredictorSet run() {
     const auto start = Clock::now();
+    start_ = start;
     core::InterruptGuard interrupt(true);
     // Budget mode: a small first round prices a kernel on this platform, which sizes everything else.
     const bool budgeted = options_.budget_seconds > 0;
@@ -165,12 +166,18 @@ class Calibration {
     }
     const auto start = Clock::now();
     const StoreMeasurementRun run =
-        measure_into_store(*platform_, store_, todo, campaign_, options_.seed, 20, [&](std::size_t done) {
-          if (options_.on_progress) options_.on_progress("measure", done, todo.size());
-        });
+        measure_into_store(
+            *platform_, store_, todo, campaign_, options_.seed, 20,
+            [&](std::size_t done) {
+              if (options_.on_progress) options_.on_progress("measure", done, todo.size());
+            },
+            // The budget is wall time from the start: the cost per kernel priced by the first round is
+            // only an estimate (larger kernels come later), so measuring also stops when it runs out.
+            [&] { return options_.budget_seconds > 0 && seconds_since(start_) >= options_.budget_seconds; });
     report_.measured += run.measured;
     report_.profiling_seconds += seconds_since(start);
     report_.interrupted = report_.interrupted || run.interrupted;
+    report_.budget_exhausted = report_.budget_exhausted || run.stopped;
     spreads_.insert(spreads_.end(), run.spreads.begin(), run.spreads.end());
     // Whatever is stored now (measured by this run or before it) joins the data.
     for (std::size_t i = measured_upto_; i < queued_.size(); ++i) {
@@ -296,6 +303,7 @@ class Calibration {
   std::size_t measured_upto_ = 0;
   std::map<std::string, TypeMeasurements> measured_;
   std::vector<double> spreads_;
+  Clock::time_point start_ = Clock::now();
 };
 
 }  // namespace

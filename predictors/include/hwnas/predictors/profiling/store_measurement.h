@@ -29,14 +29,16 @@ struct StoreMeasurementRun {
   std::size_t unstable = 0;    ///< of them, with a spread above the profiler's threshold
   std::vector<double> spreads;
   bool interrupted = false;    ///< stopped between chunks by SIGINT/SIGTERM (core::InterruptGuard)
+  bool stopped = false;        ///< stopped between chunks because `stop` said so (a time budget, say)
 };
 
 /// Measures `todo` on `platform` into `store` under `campaign`, at most `chunk` rows per transaction.
 /// `seed` (+ the chunk's offset) orders each chunk's interleaved blocks. `after_chunk(measured so far)`
-/// runs after every commit. Stops between chunks when an interrupt was requested.
+/// runs after every commit. Stops between chunks when an interrupt was requested or `stop()` is true.
 StoreMeasurementRun measure_into_store(devices::Platform& platform, devices::MeasurementStore& store,
                                        std::span<const PendingMeasurement> todo, const std::string& campaign,
                                        std::uint64_t seed, std::size_t chunk,
-                                       const std::function<void(std::size_t)>& after_chunk = {});
+                                       const std::function<void(std::size_t)>& after_chunk = {},
+                                       const std::function<bool()>& stop = {});
 
 }  // namespace hwnas::predictors

@@ -31,7 +31,8 @@ struct PlatformCalibrationOptions {
   std::string platform;              ///< registry name of the platform to learn (devices::make_platform)
   std::filesystem::path database;    ///< where its measurements are kept (created if missing)
   std::size_t samples_per_type = 100;  ///< measured kernels per type (when budget_seconds is 0)
-  double budget_seconds = 0;         ///< > 0: profiling time budget instead of a sample count
+  /// > 0: a wall-time budget from the start instead of a sample count; measuring stops when it is spent
+  double budget_seconds = 0;
   /// Kernel types to measure; empty: default_calibration_kernel_types() under the platform's rules.
   std::vector<std::string> kernel_types;
   std::vector<std::string> prior_spaces = {"nb201", "fbnet", "mobilenet"};
@@ -67,6 +68,7 @@ struct PlatformCalibrationReport {
   std::vector<HeldOutScore> held_out; ///< fine-tune, scratch, unchanged on the held-out kernels
   AdaptationReport adaptation;        ///< of the final fine-tuning on every measurement
   bool interrupted = false;           ///< stopped by a signal; what was measured is stored
+  bool budget_exhausted = false;      ///< measuring stopped when the time budget ran out
 };
 
 /// Runs the workflow above and returns the new platform's predictor set (fine-tuned). Throws
