@@ -147,7 +147,8 @@ void calibrate_platform(const CalibrateArgs& args) {
   fmt::print("held-out kernels ({}% of the measurements):\n", std::lround(100 * options.held_out_fraction));
   for (const auto& score : report.held_out)
     fmt::print("  {:<10} {}\n", predictors::adaptation_method_name(score.method), score.accuracy.to_string());
-  fmt::print("wrote {} (fine-tuned on every measurement){}\n", args.out,
+  fmt::print("wrote {} (fine-tuned on every measurement){}{}\n", args.out,
+             report.budget_exhausted ? "; measuring stopped when the budget was spent" : "",
              report.interrupted ? "; interrupted: run the same command again to measure the rest" : "");
 }
 
