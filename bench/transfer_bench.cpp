@@ -195,18 +195,28 @@ int main(int argc, char** argv) try {
   std::vector<std::size_t> samples = {20, 50, 100, 200};
   bool per_type = false;
   for (int i = 1; i < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      fmt::print("usage: transfer_bench [--platforms p1,p2,...] [--samples 20,50,100,200] [--per-type]\n"
+                 "Each platform with a shipped store as the new one, the others' shipped sets as the pool:\n"
+                 "fine-tuned vs from scratch vs the nearest platform unchanged (see bench/transfer_bench.cpp).\n");
+      return 0;
+    }
     if (!std::strcmp(argv[i], "--per-type")) {
       per_type = true;
       --i;
     } else if (i + 1 >= argc) {
-      fail("transfer_bench: option '{}' needs a value", argv[i]);
+      fail("option '{}' needs a value", argv[i]);
     } else if (!std::strcmp(argv[i], "--platforms")) {
       platforms = split_list(argv[i + 1]);
     } else if (!std::strcmp(argv[i], "--samples")) {
       samples.clear();
-      for (const auto& s : split_list(argv[i + 1])) samples.push_back(std::stoul(s));
+      for (const auto& s : split_list(argv[i + 1])) {
+        const auto n = s.find_first_not_of("0123456789") == std::string::npos ? std::stoul(s) : 0;
+        if (n == 0) fail("--samples '{}': expected positive counts separated by commas, e.g. 20,50,100", argv[i + 1]);
+        samples.push_back(n);
+      }
     } else {
-      fail("transfer_bench: unknown option '{}' (valid: --platforms LIST, --samples LIST, --per-type)", argv[i]);
+      fail("unknown option '{}' (valid: --platforms LIST, --samples LIST, --per-type)", argv[i]);
     }
   }
   std::vector<std::string> known;

@@ -7,6 +7,7 @@
 #include "commands/commands.h"
 #include "hwnas/core/csv.h"
 #include "hwnas/core/error.h"
+#include "hwnas/core/statistics.h"
 #include "hwnas/devices/measurement_store.h"
 #include "hwnas/predictors/predictor_set.h"
 #include "hwnas/predictors/predictor_sets.h"
@@ -19,12 +20,6 @@ namespace {
 
 std::string cell(const predictors::AccuracyReport& r) {
   return fmt::format("{:>7.2f}% {:>5.1f}% {:>5.1f}%", 100 * r.mape, 100 * r.within_5, 100 * r.within_10);
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-  return v[v.size() / 2];
 }
 
 void print_kernel_table(const std::vector<predictors::KernelTypeAccuracy>& rows, const std::vector<std::string>& names) {
@@ -86,7 +81,7 @@ void add_eval_command(CLI::App& app) {
     for (const auto& row : store.query(query))
       if (row.kernel_type != predictors::kNetworkKernelType) spreads.push_back(row.spread);
     fmt::print("ground truth: {} kernels, median spread (IQR/median over rounds) {:.2f}%\n\n", spreads.size(),
-               100 * median(spreads));
+               100 * core::median(spreads));
 
     std::vector<std::filesystem::path> graph_dirs(args->graphs.begin(), args->graphs.end());
     if (graph_dirs.empty()) graph_dirs = predictors::shipped_network_graph_dirs();
@@ -116,7 +111,7 @@ void add_eval_command(CLI::App& app) {
       const auto r = predictors::accuracy_report(predicted, truth);
       const auto raw = predictors::accuracy_report(sums, truth);
       fmt::print("{:<8} {:>4} {:>8.2f}% {:>6.1f}% {:>6.1f}% {:>14.1f}% {:>11.2f}%\n", group, members.size(),
-                 100 * r.mape, 100 * r.within_5, 100 * r.within_10, 100 * raw.within_10, 100 * median(spread));
+                 100 * r.mape, 100 * r.within_5, 100 * r.within_10, 100 * raw.within_10, 100 * core::median(spread));
     }
     if (!args->networks_csv.empty()) {
       std::string csv = core::csv_line({"network", "group", "held_out", "kernels", "measured_ms", "spread",

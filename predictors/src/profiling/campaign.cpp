@@ -6,6 +6,7 @@
 
 #include "hwnas/core/error.h"
 #include "hwnas/core/interrupt.h"
+#include "hwnas/core/statistics.h"
 #include "hwnas/devices/measurement_store.h"
 #include "hwnas/devices/platform.h"
 #include "hwnas/devices/profiler.h"
@@ -111,12 +112,8 @@ CampaignReport run_campaign(const CampaignSpec& spec, const CampaignRunOptions& 
   });
   report.interrupted = run.interrupted;
   report.unstable = run.unstable;
-  std::vector<double>& spreads = run.spreads;
   report.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!spreads.empty()) {
-    std::nth_element(spreads.begin(), spreads.begin() + static_cast<std::ptrdiff_t>(spreads.size() / 2), spreads.end());
-    report.median_spread = spreads[spreads.size() / 2];
-  }
+  report.median_spread = core::median(std::move(run.spreads));
   return report;
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "hwnas/core/error.h"
+#include "hwnas/core/statistics.h"
 #include "hwnas/predictors/regressors/accuracy.h"
 #include "mlp_net.h"
 #include "../torch_threads.h"
@@ -82,10 +83,8 @@ std::shared_ptr<MlpRegressor::Net> scaling_for(const MlpOptions& options, const 
     net->target_scale = var > 1e-12 ? std::sqrt(var) : 1.0;
   } else {
     // MAPE is scale-free; dividing by the median only keeps the output layer near unit scale.
-    std::vector<double> sorted = train.latency_ms;
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n / 2), sorted.end());
     net->target_mean = 0;
-    net->target_scale = sorted[n / 2];
+    net->target_scale = core::median(train.latency_ms);
   }
   return net;
 }
@@ -138,9 +137,7 @@ FitSummary MlpRegressor::fine_tune(const KernelDataset& train, const KernelDatas
     const std::vector<double> predicted = predict_batch(train.x);
     std::vector<double> log_ratio(train.size());
     for (std::size_t i = 0; i < train.size(); ++i) log_ratio[i] = std::log(train.latency_ms[i] / predicted[i]);
-    std::nth_element(log_ratio.begin(), log_ratio.begin() + static_cast<std::ptrdiff_t>(log_ratio.size() / 2),
-                     log_ratio.end());
-    const double shift = log_ratio[log_ratio.size() / 2];
+    const double shift = core::median(std::move(log_ratio));
     if (net->target == MlpTarget::kLogMse)
       net->target_mean += shift;
     else

@@ -119,8 +119,9 @@ PredictorSet adapt_predictor_set(const KnowledgePool& pool, const MeasuredKernel
     const PredictorSet& source = pool[*nearest];
     for (const auto& type : source.kernel_types())
       if (!samples.datasets.contains(type)) {
-        set.set_regressor(type, source.regressor(type)->clone(), source.metrics().contains(type) ? source.metrics().at(type) : AccuracyReport{},
-                          source.domain(type));
+        const auto metrics = source.metrics().find(type);
+        set.set_regressor(type, source.regressor(type)->clone(),
+                          metrics == source.metrics().end() ? AccuracyReport{} : metrics->second, source.domain(type));
         out.inherited.push_back(type);
       }
     out.inherited_from = source.platform();

@@ -13,6 +13,7 @@
 
 #include "hwnas/core/error.h"
 #include "hwnas/core/interrupt.h"
+#include "hwnas/core/statistics.h"
 #include "hwnas/devices/fingerprint.h"
 #include "hwnas/devices/measurement_store.h"
 #include "hwnas/devices/platform.h"
@@ -115,9 +116,10 @@ class Calibration {
     HWNAS_CHECK(per_type >= PlatformCalibrationOptions::kMinSamplesPerType,
                 "calibrating '{}': at least {} samples per kernel type are needed, got {}", options_.platform,
                 PlatformCalibrationOptions::kMinSamplesPerType, per_type);
-    const std::size_t first = budgeted ? per_type
-                                       : std::max<std::size_t>(5, static_cast<std::size_t>(std::ceil(
-                                                                      options_.first_round_share * per_type)));
+    const std::size_t first =
+        budgeted ? per_type
+                 : std::max(PlatformCalibrationOptions::kMinSamplesPerType,
+                            static_cast<std::size_t>(std::ceil(options_.first_round_share * per_type)));
     for (std::size_t t = 0; t < types_.size(); ++t) {
       // Planned generously: the adaptive round may take fewer neighbours than it leaves room for.
       plans_[types_[t]] = plan_type(types_[t], options_, rules_, 4 * std::max<std::size_t>(per_type, 100),
@@ -273,11 +275,7 @@ class Calibration {
     adaptation.method = AdaptationMethod::kFineTune;
     PredictorSet set = adapt_predictor_set(pool_, measured_kernels(all), options_.platform, rules_, adaptation,
                                            &report_.adaptation);
-    if (!spreads_.empty()) {
-      std::nth_element(spreads_.begin(), spreads_.begin() + static_cast<std::ptrdiff_t>(spreads_.size() / 2),
-                       spreads_.end());
-      report_.median_spread = spreads_[spreads_.size() / 2];
-    }
+    report_.median_spread = core::median(spreads_);
     report_.seconds = seconds_since(start);
     return set;
   }
