@@ -11,13 +11,35 @@
 namespace hwnas::core {
 namespace {
 
-std::int64_t normalize_axis(std::int64_t axis, std::size_t rank, const std::string& where) {
+/// Where a node is, for error messages. Formatted only when an error is raised: a search builds
+/// hundreds of nodes per candidate, and formatting it eagerly for each was a fifth of graph building.
+struct NodeLocation {
+  const std::string& graph;
+  const Node& node;
+};
+
+}  // namespace
+}  // namespace hwnas::core
+
+template <>
+struct fmt::formatter<hwnas::core::NodeLocation> {
+  constexpr auto parse(format_parse_context& ctx) { return ctx.begin(); }
+  auto format(const hwnas::core::NodeLocation& at, format_context& ctx) const {
+    return fmt::format_to(ctx.out(), "graph '{}', node {} '{}' ({})", at.graph, at.node.id, at.node.name,
+                          hwnas::core::op_name(at.node.kind));
+  }
+};
+
+namespace hwnas::core {
+namespace {
+
+std::int64_t normalize_axis(std::int64_t axis, std::size_t rank, const NodeLocation& where) {
   const auto r = static_cast<std::int64_t>(rank);
   if (axis < -r || axis >= r) fail("{}: axis {} out of range for rank {}", where, axis, r);
   return axis < 0 ? axis + r : axis;
 }
 
-Shape broadcast(const Shape& a, const Shape& b, const std::string& where) {
+Shape broadcast(const Shape& a, const Shape& b, const NodeLocation& where) {
   if (a.size() != b.size())
     fail("{}: cannot broadcast {} with {} (ranks differ)", where, to_string(a), to_string(b));
   Shape out(a.size());
@@ -38,12 +60,25 @@ std::int64_t pooled_size(std::int64_t in, std::int64_t kernel, std::int64_t stri
   return out;
 }
 
-void expect_rank(const Shape& shape, std::size_t rank, const std::string& where) {
+/// The input shapes of a node being appended, read in place from the graph (a copy of each cost an
+/// allocation per input of every node built).
+class InputShapes {
+ public:
+  InputShapes(const std::vector<Node>& nodes, const std::vector<NodeId>& ids) : nodes_(nodes), ids_(ids) {}
+  const Shape& operator[](std::size_t k) const { return nodes_[static_cast<std::size_t>(ids_[k])].shape; }
+  std::size_t size() const { return ids_.size(); }
+
+ private:
+  const std::vector<Node>& nodes_;
+  const std::vector<NodeId>& ids_;
+};
+
+void expect_rank(const Shape& shape, std::size_t rank, const NodeLocation& where) {
   if (shape.size() != rank)
     fail("{}: expected a rank-{} input, got {}", where, rank, to_string(shape));
 }
 
-void expect_arity(const Node& node, std::size_t n, const std::string& where) {
+void expect_arity(const Node& node, std::size_t n, const NodeLocation& where) {
   if (node.inputs.size() != n) fail("{}: expects {} input(s), got {}", where, n, node.inputs.size());
 }
 
@@ -57,12 +92,10 @@ const Node& Graph::node(NodeId id) const {
 NodeId Graph::append(Node node) {
   node.id = static_cast<NodeId>(nodes_.size());
   if (node.name.empty()) node.name = fmt::format("{}_{}", op_name(node.kind), node.id);
-  const std::string where = fmt::format("graph '{}', node {} '{}' ({})", name_, node.id, node.name, op_name(node.kind));
-  std::vector<Shape> in;
-  for (NodeId i : node.inputs) {
+  const NodeLocation where{name_, node};
+  for (NodeId i : node.inputs)
     if (i < 0 || i >= node.id) fail("{}: input {} does not exist yet", where, i);
-    in.push_back(nodes_[static_cast<std::size_t>(i)].shape);
-  }
+  const InputShapes in(nodes_, node.inputs);
 
   switch (node.kind) {
     case OpKind::kInput:
