@@ -64,6 +64,20 @@ TEST(Decomposer, BacktracksToTheLongestWholeRule) {
   EXPECT_EQ(types(kernels)[1], "relu");
 }
 
+TEST(Decomposer, ATensorReadTwiceOrReturnedEndsItsKernel) {
+  // relu's output is both operands of the add (x + x): two reads, so relu-add must not fuse. bn's
+  // output is a graph output and also read by the fc-less tail: it ends its kernel too.
+  core::Graph g("twice");
+  auto x = g.input({1, 8, 8, 8});
+  auto r = g.unary(OpKind::kRelu, x);
+  auto sum = g.add(r, r);
+  auto bn = g.batch_norm(sum);
+  g.mark_output(bn);
+  g.mark_output(g.unary(OpKind::kRelu, bn));
+  const auto kernels = decompose(g, rules({{"relu", "add"}, {"add", "bn"}, {"bn", "relu"}}));
+  EXPECT_EQ(types(kernels), (std::vector<std::string>{"relu", "add-bn", "relu"}));
+}
+
 TEST(Decomposer, CoversEveryOpExactlyOnce) {
   const auto g = residual_graph();
   const auto kernels = decompose(g, rules({{"conv", "bn", "relu"}, {"add", "relu"}}));

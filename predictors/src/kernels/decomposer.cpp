@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -15,31 +16,32 @@ namespace {
 using core::NodeId;
 using core::OpKind;
 
-/// Compact canonical text of one op's attributes (names excluded: they do not change the computation).
-std::string attrs_key(const core::OpAttrs& attrs) {
+/// Appends the compact canonical text of one op's attributes to `out` (names excluded: they do not
+/// change the computation). Written in place: keys are built for every kernel of every candidate.
+void append_attrs_key(std::string& out, const core::OpAttrs& attrs) {
+  auto to = std::back_inserter(out);
   struct Writer {
-    std::string operator()(std::monostate) const { return ""; }
-    std::string operator()(const core::Conv2dAttrs& a) const {
-      return fmt::format("o{}k{}s{}p{}d{}g{}{}", a.out_channels, a.kernel, a.stride, a.padding, a.dilation,
-                         a.groups, a.bias ? "b" : "");
+    std::back_insert_iterator<std::string> to;
+    void operator()(std::monostate) const {}
+    void operator()(const core::Conv2dAttrs& a) const {
+      fmt::format_to(to, FMT_COMPILE("o{}k{}s{}p{}d{}g{}{}"), a.out_channels, a.kernel, a.stride, a.padding, a.dilation, a.groups,
+                     a.bias ? "b" : "");
     }
-    std::string operator()(const core::PoolAttrs& a) const {
-      return fmt::format("k{}s{}p{}{}{}", a.kernel, a.stride, a.padding, a.count_include_pad ? "" : "x",
-                         a.ceil_mode ? "c" : "");
+    void operator()(const core::PoolAttrs& a) const {
+      fmt::format_to(to, FMT_COMPILE("k{}s{}p{}{}{}"), a.kernel, a.stride, a.padding, a.count_include_pad ? "" : "x",
+                     a.ceil_mode ? "c" : "");
     }
-    std::string operator()(const core::LinearAttrs& a) const {
-      return fmt::format("o{}{}", a.out_features, a.bias ? "b" : "");
+    void operator()(const core::LinearAttrs& a) const { fmt::format_to(to, FMT_COMPILE("o{}{}"), a.out_features, a.bias ? "b" : ""); }
+    void operator()(const core::NormAttrs& a) const { fmt::format_to(to, FMT_COMPILE("e{}{}"), a.eps, a.affine ? "a" : ""); }
+    void operator()(const core::AxisAttrs& a) const {
+      fmt::format_to(to, FMT_COMPILE("a{}:{}:{}g{}"), a.axis, a.start, a.end, a.groups);
     }
-    std::string operator()(const core::NormAttrs& a) const { return fmt::format("e{}{}", a.eps, a.affine ? "a" : ""); }
-    std::string operator()(const core::AxisAttrs& a) const {
-      return fmt::format("a{}:{}:{}g{}", a.axis, a.start, a.end, a.groups);
-    }
-    std::string operator()(const core::DimsAttrs& a) const { return fmt::format("[{}]", fmt::join(a.dims, ",")); }
-    std::string operator()(const core::ParameterAttrs& a) const {
-      return fmt::format("{}@{}", core::to_string(a.shape), a.concat_axis);
+    void operator()(const core::DimsAttrs& a) const { fmt::format_to(to, FMT_COMPILE("[{}]"), fmt::join(a.dims, ",")); }
+    void operator()(const core::ParameterAttrs& a) const {
+      fmt::format_to(to, FMT_COMPILE("{}@{}"), core::to_string(a.shape), a.concat_axis);
     }
   };
-  return std::visit(Writer{}, attrs);
+  std::visit(Writer{to}, attrs);
 }
 
 KernelConfig describe(const core::Graph& graph, const std::vector<NodeId>& nodes,
@@ -95,22 +97,27 @@ KernelConfig describe(const core::Graph& graph, const std::vector<NodeId>& nodes
 
 std::string kernel_key(const core::Graph& graph, const std::string& type, const std::vector<NodeId>& nodes,
                        const std::vector<NodeId>& external_inputs) {
-  std::string key = type + ":";
-  for (NodeId id : external_inputs) key += core::to_string(graph.shape(id)) + ",";
+  std::string key;
+  key.reserve(128);
+  auto to = std::back_inserter(key);
+  key += type;
+  key += ':';
+  for (NodeId id : external_inputs) fmt::format_to(to, FMT_COMPILE("{},"), fmt::join(graph.shape(id), "x"));
   for (NodeId id : nodes) {
     const core::Node& node = graph.node(id);
-    key += "|";
+    key += '|';
     key += core::op_name(node.kind);
-    key += attrs_key(node.attrs);
-    key += "(";
+    append_attrs_key(key, node.attrs);
+    key += '(';
     for (NodeId in : node.inputs) {
-      auto local = std::find(nodes.begin(), nodes.end(), in);
-      key += local != nodes.end() ? fmt::format("n{}", local - nodes.begin())
-                                  : fmt::format("x{}", std::find(external_inputs.begin(), external_inputs.end(), in) -
-                                                           external_inputs.begin());
-      key += ",";
+      const auto local = std::find(nodes.begin(), nodes.end(), in);
+      if (local != nodes.end())
+        fmt::format_to(to, FMT_COMPILE("n{},"), local - nodes.begin());
+      else
+        fmt::format_to(to, FMT_COMPILE("x{},"),
+                       std::find(external_inputs.begin(), external_inputs.end(), in) - external_inputs.begin());
     }
-    key += ")";
+    key += ')';
   }
   return key;
 }
@@ -118,7 +125,14 @@ std::string kernel_key(const core::Graph& graph, const std::string& type, const 
 }  // namespace
 
 std::vector<Kernel> decompose(const core::Graph& graph, const FusionRules& rules) {
-  const auto consumers = graph.consumers();
+  // A chain grows only through an op read exactly once, and not a graph output; that count and the
+  // first reader are all the decomposer needs of the consumer lists (kept flat: this runs for every
+  // candidate of a search). An op reading a tensor twice (x + x) counts twice, as Graph::consumers().
+  std::vector<int> readers(graph.size(), 0);
+  std::vector<NodeId> first_reader(graph.size(), -1);
+  for (const auto& node : graph.nodes())
+    for (NodeId in : node.inputs)
+      if (readers[static_cast<std::size_t>(in)]++ == 0) first_reader[static_cast<std::size_t>(in)] = node.id;
   std::vector<bool> is_output(graph.size(), false);
   for (NodeId id : graph.outputs()) is_output[static_cast<std::size_t>(id)] = true;
   std::vector<std::string> tokens(graph.size());
@@ -126,18 +140,23 @@ std::vector<Kernel> decompose(const core::Graph& graph, const FusionRules& rules
 
   std::vector<bool> assigned(graph.size(), false);
   std::vector<Kernel> kernels;
+  kernels.reserve(graph.size());
+  FusionPattern sequence;
+  std::vector<NodeId> external_inputs;
   for (const auto& node : graph.nodes()) {
     const auto start = static_cast<std::size_t>(node.id);
     if (assigned[start] || tokens[start].empty()) continue;
 
     // Grow along the single-consumer chain while the sequence can still become a rule.
-    std::vector<NodeId> chain = {node.id};
-    FusionPattern sequence = {tokens[start]};
+    Kernel kernel;
+    std::vector<NodeId>& chain = kernel.nodes;
+    chain.push_back(node.id);
+    sequence.assign(1, tokens[start]);
     std::size_t longest_match = 1;  // a single op is always a kernel of its own
     while (true) {
       const auto tail = static_cast<std::size_t>(chain.back());
-      if (consumers[tail].size() != 1 || is_output[tail]) break;
-      const NodeId next = consumers[tail].front();
+      if (readers[tail] != 1 || is_output[tail]) break;
+      const NodeId next = first_reader[tail];
       const auto n = static_cast<std::size_t>(next);
       if (assigned[n] || tokens[n].empty()) break;
       sequence.push_back(tokens[n]);
@@ -147,19 +166,16 @@ std::vector<Kernel> decompose(const core::Graph& graph, const FusionRules& rules
     }
     chain.resize(longest_match);
 
-    Kernel kernel;
-    kernel.nodes = chain;
-    std::vector<std::string> type_tokens;
-    std::vector<NodeId> external_inputs;
+    external_inputs.clear();
     for (NodeId id : chain) {
       assigned[static_cast<std::size_t>(id)] = true;
-      type_tokens.push_back(tokens[static_cast<std::size_t>(id)]);
+      if (!kernel.type.empty()) kernel.type += '-';
+      kernel.type += tokens[static_cast<std::size_t>(id)];
       for (NodeId in : graph.node(id).inputs)
         if (std::find(chain.begin(), chain.end(), in) == chain.end() &&
             std::find(external_inputs.begin(), external_inputs.end(), in) == external_inputs.end())
           external_inputs.push_back(in);
     }
-    kernel.type = fmt::format("{}", fmt::join(type_tokens, "-"));
     kernel.config = describe(graph, chain, external_inputs);
     kernel.key = kernel_key(graph, kernel.type, chain, external_inputs);
     kernel.key_hash = devices::fnv1a64(kernel.key);
