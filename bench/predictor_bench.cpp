@@ -3,10 +3,12 @@
 //
 //   predictor_bench [--predictors DIR|NAME] [--count N] [--repeats R]
 //
-// Stages: "graph" builds each candidate's IR graph from its genes and cuts it into kernels
-// (decompose); "predict" sums the kernels' predicted latencies with PredictorSet::predict_many, once
-// with the cache emptied first (cold: every distinct kernel goes through its MLP) and once more
-// (warm: every kernel is a cache hit). "end to end" is graph + predict. Medians of R repeats.
+// Stages, timed chunk by chunk as predict_archs streams candidates: "graph" builds each candidate's IR
+// graph from its genes, "decompose" cuts it into kernels, "predict" sums the kernels' predicted
+// latencies with PredictorSet::predict_many, once with the cache emptied at the start of the pass
+// (cold: every distinct kernel goes through its MLP the first time it is seen) and once more (warm:
+// every kernel is a cache hit). "end to end" times predict_archs itself, as searches and
+// `hwnas predict --archs` call it: cold from an emptied cache, then warm. Medians of R repeats.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -16,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "hwnas/core/error.h"
+#include "hwnas/predictors/arch_latency.h"
 #include "hwnas/predictors/kernels/decomposer.h"
 #include "hwnas/predictors/predictor_set.h"
 #include "hwnas/predictors/predictor_sets.h"
@@ -39,37 +42,65 @@ void bench_space(const predictors::PredictorSet& set, const std::string& name, s
   std::vector<spaces::Arch> archs;
   for (std::size_t i = 0; i < count; ++i) archs.push_back(space->sample(rng));
 
-  std::vector<double> graph_s, cold_s, warm_s;
-  std::vector<std::vector<predictors::Kernel>> networks;
+  auto& cache_owner = const_cast<predictors::PredictorSet&>(set);
+  std::vector<double> graph_s, decompose_s, cold_s, warm_s, end_to_end_cold_s, end_to_end_warm_s;
   std::size_t kernels = 0;
+  std::uint64_t key_digest = 0;  // changes if decomposition or kernel keys change
   double checksum = 0;
   for (int r = 0; r < repeats; ++r) {
+    // Stages, chunk by chunk as predict_archs streams them; the first pass starts from an empty cache.
+    cache_owner.clear_cache();
+    double graph = 0, cut = 0, cold = 0, warm = 0;
+    kernels = 0;
+    key_digest = 0;
+    for (std::size_t begin = 0; begin < count; begin += predictors::kArchChunk) {
+      const std::size_t end = std::min(count, begin + predictors::kArchChunk);
+      auto start = Clock::now();
+      std::vector<core::Graph> graphs;
+      for (std::size_t i = begin; i < end; ++i) graphs.push_back(space->to_graph(archs[i], 1));
+      graph += seconds_since(start);
+      start = Clock::now();
+      std::vector<std::vector<predictors::Kernel>> networks;
+      for (const auto& g : graphs) networks.push_back(predictors::decompose(g, set.fusion_rules()));
+      cut += seconds_since(start);
+      start = Clock::now();
+      checksum += set.predict_many(networks).front();
+      cold += seconds_since(start);
+      start = Clock::now();
+      checksum += set.predict_many(networks).front();
+      warm += seconds_since(start);
+      for (const auto& n : networks) {
+        kernels += n.size();
+        for (const auto& k : n) key_digest = key_digest * 31 + k.key_hash;
+      }
+    }
+    graph_s.push_back(graph);
+    decompose_s.push_back(cut);
+    cold_s.push_back(cold);
+    warm_s.push_back(warm);
+    // The whole path as searches and `hwnas predict --archs` take it.
+    cache_owner.clear_cache();
     auto start = Clock::now();
-    networks.clear();
-    for (const auto& arch : archs) networks.push_back(predictors::decompose(space->to_graph(arch, 1), set.fusion_rules()));
-    graph_s.push_back(seconds_since(start));
-    const_cast<predictors::PredictorSet&>(set).clear_cache();
+    checksum += predictors::predict_archs(set, *space, archs).front();
+    end_to_end_cold_s.push_back(seconds_since(start));
     start = Clock::now();
-    checksum += set.predict_many(networks).front();
-    cold_s.push_back(seconds_since(start));
-    start = Clock::now();
-    checksum += set.predict_many(networks).front();
-    warm_s.push_back(seconds_since(start));
+    checksum += predictors::predict_archs(set, *space, archs).front();
+    end_to_end_warm_s.push_back(seconds_since(start));
   }
-  for (const auto& n : networks) kernels += n.size();
   const auto stats = set.cache_stats();
   const double n = static_cast<double>(count);
   fmt::print("{:<7} {:>6} candidates, {:.0f} kernels each, {} distinct kernels\n", name, count,
              static_cast<double>(kernels) / n, stats.entries);
-  fmt::print("  graph + decompose   {:>10.0f} candidates/s  ({:.1f} us each)\n", n / median(graph_s),
-             1e6 * median(graph_s) / n);
-  fmt::print("  predict, cold cache {:>10.0f} candidates/s  ({:.1f} us each)\n", n / median(cold_s),
-             1e6 * median(cold_s) / n);
-  fmt::print("  predict, warm cache {:>10.0f} candidates/s  ({:.2f} us each)\n", n / median(warm_s),
-             1e6 * median(warm_s) / n);
-  fmt::print("  end to end, cold    {:>10.0f} candidates/s\n", n / (median(graph_s) + median(cold_s)));
-  fmt::print("  end to end, warm    {:>10.0f} candidates/s   (checksum {:.3f})\n", n / (median(graph_s) + median(warm_s)),
-             checksum);
+  auto rate = [&](const char* what, double seconds) {
+    fmt::print("  {:<20}{:>10.0f} candidates/s  ({:.2f} us each)\n", what, n / seconds, 1e6 * seconds / n);
+  };
+  rate("graph", median(graph_s));
+  rate("decompose", median(decompose_s));
+  rate("predict, cold cache", median(cold_s));
+  rate("predict, warm cache", median(warm_s));
+  rate("end to end, cold", median(end_to_end_cold_s));
+  rate("end to end, warm", median(end_to_end_warm_s));
+  fmt::print("  (checksum {:.3f}, kernel key digest {:016x})\n", checksum, key_digest);
 }
 
 }  // namespace

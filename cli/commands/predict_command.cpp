@@ -7,6 +7,7 @@
 #include "commands/model_arguments.h"
 #include "hwnas/core/csv.h"
 #include "hwnas/core/error.h"
+#include "hwnas/predictors/arch_latency.h"
 #include "hwnas/predictors/few_shot/arch_encoding.h"
 #include "hwnas/predictors/few_shot/few_shot_predictor.h"
 #include "hwnas/predictors/kernels/decomposer.h"
@@ -120,9 +121,7 @@ void add_predict_command(CLI::App& app) {
     const auto space = args->model.space.make();
     const auto start = std::chrono::steady_clock::now();
     const std::vector<spaces::Arch> archs = read_arch_column(args->archs, *space);
-    std::vector<std::vector<predictors::Kernel>> networks;
-    for (const auto& arch : archs) networks.push_back(predictors::decompose(space->to_graph(arch), set.fusion_rules()));
-    const auto ms = set.predict_many(networks);
+    const auto ms = predictors::predict_archs(set, *space, archs);
     write_latencies(*space, archs, ms, args->out);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print(stderr, "predicted {} architectures of {} on {} in {:.3f}s\n", ms.size(), space->name(), set.platform(),

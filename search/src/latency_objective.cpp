@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "hwnas/predictors/arch_latency.h"
 #include "hwnas/predictors/few_shot/few_shot_predictor.h"
-#include "hwnas/predictors/kernels/decomposer.h"
 #include "hwnas/predictors/predictor_set.h"
 #include "hwnas/predictors/predictor_sets.h"
 
@@ -19,10 +19,7 @@ std::string LatencyObjective::description() const {
 
 std::vector<double> LatencyObjective::evaluate(const std::vector<spaces::Arch>& archs,
                                                const spaces::SearchSpace& space) const {
-  std::vector<std::vector<predictors::Kernel>> networks;
-  networks.reserve(archs.size());
-  for (const auto& arch : archs) networks.push_back(predictors::decompose(space.to_graph(arch, 1), set_->fusion_rules()));
-  return set_->predict_many(networks);
+  return predictors::predict_archs(*set_, space, archs);
 }
 
 namespace {

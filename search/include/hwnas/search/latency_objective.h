@@ -27,8 +27,8 @@ class LatencyObjective final : public Objective {
   std::string name() const override { return name_; }
   Direction direction() const override { return Direction::kMinimize; }
   std::string description() const override;
-  /// Each architecture's graph at batch 1, decomposed, then all predicted in one batched call (the
-  /// set's kernel cache makes repeated kernels free across batches and threads).
+  /// Each architecture's graph at batch 1, decomposed and predicted in batched calls (predict_archs;
+  /// the set's kernel cache makes repeated kernels free across batches and threads).
   std::vector<double> evaluate(const std::vector<spaces::Arch>& archs,
                                const spaces::SearchSpace& space) const override;
 
