@@ -111,6 +111,17 @@ RepeatabilityReport check_repeatability(Platform& platform, const std::vector<co
     report.within_5pct = static_cast<double>(ok5) / static_cast<double>(report.counted);
     report.within_10pct = static_cast<double>(ok10) / static_cast<double>(report.counted);
     report.median_rel_diff = summarize(counted_diffs).median;
+    std::vector<double> ratios;
+    for (std::size_t i = 0; i < graphs.size(); ++i)
+      if (std::min(report.first_ms[i], report.second_ms[i]) >= min_latency_ms)
+        ratios.push_back(report.second_ms[i] / report.first_ms[i]);
+    report.host_drift = summarize(ratios).median - 1;
+    std::size_t ok5_drift_removed = 0;
+    for (double ratio : ratios) {
+      const double a = 1, b = ratio / (1 + report.host_drift);
+      ok5_drift_removed += std::abs(a - b) / std::min(a, b) <= 0.05;
+    }
+    report.within_5pct_drift_removed = static_cast<double>(ok5_drift_removed) / static_cast<double>(report.counted);
   }
   const double seconds = std::chrono::duration<double>(end - start).count();
   report.seconds_per_graph = graphs.empty() ? 0.0 : seconds / 2.0 / static_cast<double>(graphs.size());

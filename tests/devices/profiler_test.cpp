@@ -1,4 +1,5 @@
 #include "hwnas/devices/profiler.h"
+#include "hwnas/devices/repeatability.h"
 
 #include <chrono>
 #include <cmath>
@@ -103,6 +104,8 @@ class SpinPlatform final : public Platform {
     bool jitter = false;
     bool sleep = false;            // sleep instead of spinning: wall time passes, CPU time does not
     bool single_threaded = false;  // what the prepared graphs report
+    int slower_after_activations = -1;  // >= 0: past this many activations, every run takes `slowdown` x longer
+    double slowdown = 1.0;              // (the whole host turning slower, as when a neighbour starts)
   };
   explicit SpinPlatform(Behaviour behaviour) : behaviour_(behaviour) {}
   std::string name() const override { return "spin"; }
@@ -122,7 +125,10 @@ class SpinPlatform final : public Platform {
     }
     bool single_threaded() const override { return behaviour_.single_threaded; }
     void run(int iterations) override {
-      const double us = behaviour_.base_us * iterations * (slow_ ? 2.0 : 1.0);
+      const bool host_slower =
+          behaviour_.slower_after_activations >= 0 && counters_.activations > behaviour_.slower_after_activations;
+      const double us =
+          behaviour_.base_us * iterations * (slow_ ? 2.0 : 1.0) * (host_slower ? behaviour_.slowdown : 1.0);
       const auto duration = std::chrono::duration<double, std::micro>(us);
       if (behaviour_.sleep) {
         std::this_thread::sleep_for(duration);
@@ -178,6 +184,21 @@ TEST(Profiler, BatchesShortRunsAndInterleavesBlocks) {
   EXPECT_EQ(platform.counters.activations, 3 + 6);
   ASSERT_EQ(progress.size(), 6u);
   EXPECT_EQ(progress.back(), (std::pair<std::size_t, std::size_t>{6, 6}));
+}
+
+TEST(Repeatability, SeparatesAHostThatTurnedSlowerFromPerKernelNoise) {
+  // Four graphs, one pass = 4 warm-up + 4 x 2 block activations; from the second pass on, the host is
+  // 20% slower. Every kernel then disagrees by ~20%, and the report names it as shared drift.
+  SpinPlatform platform({.base_us = 200, .slower_after_activations = 12, .slowdown = 1.2});
+  auto options = spin_options();
+  options.max_rel_spread = 100;  // no re-measurement: keep the activation count exact
+  const std::vector<core::Graph> graphs(4, tiny_graph());
+  const auto report = check_repeatability(platform, graphs, options, 0.05);
+  ASSERT_EQ(platform.counters.activations, 24);
+  EXPECT_EQ(report.counted, 4u);
+  EXPECT_EQ(report.within_5pct, 0.0);
+  EXPECT_NEAR(report.host_drift, 0.2, 0.04);
+  EXPECT_EQ(report.within_5pct_drift_removed, 1.0);
 }
 
 TEST(Profiler, RemeasuresWhenSpreadIsHigh) {

@@ -17,6 +17,11 @@ struct RepeatabilityReport {
   double within_5pct = 0;         ///< fraction of counted graphs with rel_diff <= 0.05
   double within_10pct = 0;        ///< ... <= 0.10
   double median_rel_diff = 0;     ///< over counted graphs
+  /// Median of second / first - 1 over counted graphs: how much slower (> 0) or faster the whole host
+  /// ran during the second pass. A shared host changes speed when its neighbours do; a drift shared by
+  /// every kernel is the host, not the profiler's per-kernel noise.
+  double host_drift = 0;
+  double within_5pct_drift_removed = 0;  ///< within_5pct with every second-pass latency divided by 1 + host_drift
   double seconds_per_graph = 0;   ///< wall time of one pass (prepare + measure) divided by graph count
 };
 
