@@ -32,6 +32,7 @@ struct CalibrateArgs {
   std::string platform;
   std::size_t samples = 100;
   std::string budget;
+  std::size_t networks = 4;
   std::vector<std::string> pool;
   std::string database;
   std::uint64_t seed = 1;
@@ -101,15 +102,18 @@ void calibrate_platform(const CalibrateArgs& args) {
   options.samples_per_type = args.samples;
   options.budget_seconds = budget_seconds;
   options.seed = args.seed;
+  for (auto& [space, count] : options.networks_per_space) count = args.networks;
+  if (args.networks == 0) options.networks_per_space.clear();
   core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
   // A progress line on a terminal; a line every ~10% otherwise, so logs show a long calibration moving.
   std::size_t last_decile = 0;
   const auto started = std::chrono::steady_clock::now();
   options.on_progress = [&](const std::string& stage, std::size_t done, std::size_t total) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const std::string text = stage == "measure"
-                                 ? fmt::format("measuring kernels {}/{} ({:.0f}s in)", done, total, seconds)
-                                 : fmt::format("adaptive sampling: type {}/{} ({:.0f}s in)", done, total, seconds);
+    const std::string text =
+        stage == "measure"    ? fmt::format("measuring kernels {}/{} ({:.0f}s in)", done, total, seconds)
+        : stage == "networks" ? fmt::format("measuring whole networks {}/{} ({:.0f}s in)", done, total, seconds)
+                              : fmt::format("adaptive sampling: type {}/{} ({:.0f}s in)", done, total, seconds);
     const std::size_t decile = total == 0 ? 10 : done * 10 / total;
     if (line.enabled()) {
       line.update(text);
@@ -147,6 +151,21 @@ void calibrate_platform(const CalibrateArgs& args) {
   fmt::print("held-out kernels ({}% of the measurements):\n", std::lround(100 * options.held_out_fraction));
   for (const auto& score : report.held_out)
     fmt::print("  {:<10} {}\n", predictors::adaptation_method_name(score.method), score.accuracy.to_string());
+  if (report.correction) {
+    const predictors::LatencyCorrection& c = report.correction->correction;
+    const std::string terms =
+        report.correction->networks < predictors::CorrectionFitReport::kMinNetworksForAllTerms
+            ? fmt::format("scale {:.3f}; too few networks for the other terms", c.scale)
+            : fmt::format("scale {:.3f}, {:+.4f} ms per kernel, {:+.3f} ms", c.scale, c.overhead_ms_per_kernel,
+                          c.constant_ms);
+    fmt::print("whole networks: {} measured; correction fitted on {} ({}); the other {}:\n  corrected  {}\n  plain sum  "
+               "{}\n",
+               report.networks, report.correction->networks, terms, report.networks_held_out.count,
+               report.networks_held_out.to_string(), report.networks_held_out_plain_sum.to_string());
+  }
+  else if (!options.networks_per_space.empty())
+    fmt::print("whole networks: {} measured, too few to fit a correction (networks are predicted as kernel sums)\n",
+               report.networks);
   fmt::print("wrote {} (fine-tuned on every measurement){}{}\n", args.out,
              report.budget_exhausted ? "; measuring stopped when the budget was spent" : "",
              report.interrupted ? "; interrupted: run the same command again to measure the rest" : "");
@@ -168,6 +187,10 @@ void add_calibrate_command(CLI::App& app) {
   auto* platform = command->add_option("--platform", args->platform, "kernel level: the platform to learn (see `hwnas platforms`)");
   command->add_option("--samples", args->samples, "kernel level: measured kernels per kernel type")->capture_default_str();
   command->add_option("--budget", args->budget, "kernel level: profiling time budget instead (e.g. 90s, 10m)");
+  command->add_option("--networks", args->networks,
+                      "kernel level: whole networks measured per space (nb201, fbnet, mobilenet) to fit the per-model "
+                      "correction on half and score the other half; 0: none")
+      ->capture_default_str();
   command->add_option("--pool", args->pool, "kernel level: predictor sets to transfer from (default: every shipped set)");
   command->add_option("--db", args->database, "kernel level: measurement store (default: OUT/measurements.db; reruns resume)");
   command->add_option("--seed", args->seed, "kernel level: sampling and training seed")->capture_default_str();

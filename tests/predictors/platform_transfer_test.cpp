@@ -8,6 +8,7 @@
 
 #include "error_of.h"
 #include "hwnas/devices/measurement_store.h"
+#include "hwnas/predictors/profiling/network_sample.h"
 #include "hwnas/predictors/regressors/linear_regressor.h"
 #include "hwnas/predictors/regressors/synthetic.h"
 #include "hwnas/predictors/transfer/platform_adaptation.h"
@@ -197,6 +198,11 @@ TEST(CalibratePlatform, MeasuresAdaptsAndResumesWithoutMeasuringTwice) {
   options.profile.rounds = 2;
   options.profile.min_sample_ms = 0.1;
   options.profile.max_remeasure = 0;
+  // A few small whole networks, quickly timed: enough for the correction's half (>= 3) and a held-out half.
+  options.networks_per_space = {{"nb201", 10}};
+  options.network_profile.repeats = 2;
+  options.network_profile.rounds = 2;
+  options.network_profile.max_remeasure = 0;
 
   PlatformCalibrationReport first;
   const PredictorSet set = calibrate_platform(pool, options, &first);
@@ -209,12 +215,60 @@ TEST(CalibratePlatform, MeasuresAdaptsAndResumesWithoutMeasuringTwice) {
   EXPECT_EQ(first.held_out[0].method, AdaptationMethod::kFineTune);
   EXPECT_GT(first.held_out[0].accuracy.count, 0u);
   for (const auto& t : first.adaptation.types) EXPECT_EQ(t.ranking.front().platform, "libtorch-cpu-t2");
+  EXPECT_EQ(first.networks, 10u);
+  ASSERT_TRUE(first.correction.has_value());
+  ASSERT_TRUE(set.correction().has_value());
+  EXPECT_EQ(set.correction()->scale, first.correction->correction.scale);
+  EXPECT_EQ(first.correction->networks + first.networks_held_out.count, 10u);
+  EXPECT_GT(first.networks_held_out.count, 0u);
+  const auto networks_in_store = [&] {
+    return devices::MeasurementStore::open(options.database).count({.kernel_type = kNetworkKernelType});
+  };
+  EXPECT_EQ(networks_in_store(), 10u);
 
   // The same command again: every kernel is found in the store, nothing is measured.
   PlatformCalibrationReport second;
   calibrate_platform(pool, options, &second);
   EXPECT_EQ(second.measured, 0u);
   EXPECT_EQ(second.reused, first.measured);
+  EXPECT_EQ(networks_in_store(), 10u);  // the networks too are found, not measured again
+  EXPECT_EQ(second.networks, 10u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CalibratePlatform, ABudgetStopsMeasuringAndStillCoversEveryType) {
+  // A 1-second budget, and samples of at least 5 ms: the first round alone (20 kernels of each type,
+  // each >= 3 x 2 x 5 ms) takes longer. Measuring stops at the first chunk (20 kernels) past the budget,
+  // and the round-robin order has given every type a third of that chunk by then.
+  const auto dir = std::filesystem::temp_directory_path() / "hwnas_calibrate_budget_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  KnowledgePool pool;
+  pool.push_back(PredictorSet::load(kData / "predictors/libtorch-cpu-t2"));
+  PlatformCalibrationOptions options;
+  options.platform = "libtorch-cpu-t1";
+  options.database = dir / "measurements.db";
+  options.kernel_types = {"relu", "add", "fc"};
+  options.budget_seconds = 1;
+  options.networks_per_space = {};
+  options.profile.repeats = 3;
+  options.profile.rounds = 2;
+  options.profile.min_sample_ms = 5;
+  options.profile.max_remeasure = 0;
+
+  PlatformCalibrationReport report;
+  const PredictorSet set = calibrate_platform(pool, options, &report);
+  EXPECT_TRUE(report.budget_exhausted);
+  EXPECT_FALSE(report.interrupted);
+  EXPECT_GT(report.measured, 0u);
+  EXPECT_LT(report.measured, 3 * 20u);  // the first round was cut short
+  ASSERT_EQ(report.adaptation.types.size(), 3u);
+  for (const auto& t : report.adaptation.types) {
+    EXPECT_GE(t.samples, PlatformCalibrationOptions::kMinSamplesPerType) << t.type;
+    EXPECT_NE(set.regressor(t.type), nullptr) << t.type;
+  }
+  EXPECT_EQ(report.networks, 0u);
+  EXPECT_FALSE(set.correction().has_value());
   std::filesystem::remove_all(dir);
 }
 

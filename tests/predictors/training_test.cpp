@@ -119,7 +119,7 @@ TEST(Training, ARegressorServesOnlyWithinReachOfWhatWasMeasured) {
 
 TEST(Correction, RecoversAKnownLawFromNetworks) {
   // Networks whose "measured" latency is exactly 1.2 x kernel sum + 0.01 ms per kernel + 0.5 ms: the
-  // relative least squares must give those three numbers back.
+  // relative least squares must give those three numbers back (enough networks for all three terms).
   const auto& m = shipped();
   MeasuredKernels subset = m.kernels;
   TrainOptions options;
@@ -127,7 +127,7 @@ TEST(Correction, RecoversAKnownLawFromNetworks) {
   const PredictorSet set = train_kernel_predictors(subset, "libtorch-cpu-t1", default_fusion_rules("libtorch-cpu-t1"),
                                                    options);
   std::vector<MeasuredNetwork> networks;
-  for (auto& n : sample_space_networks("nb201", 12, 3)) {
+  for (auto& n : sample_space_networks("nb201", CorrectionFitReport::kMinNetworksForAllTerms, 3)) {
     MeasuredNetwork net{n.key, "nb201", 0, 0, decompose(n.graph, set.fusion_rules())};
     double sum = 0;
     for (double ms : set.kernel_latencies(net.kernels)) sum += ms;
@@ -139,6 +139,17 @@ TEST(Correction, RecoversAKnownLawFromNetworks) {
   EXPECT_NEAR(fit.correction.overhead_ms_per_kernel, 0.01, 1e-6);
   EXPECT_NEAR(fit.correction.constant_ms, 0.5, 1e-5);
   EXPECT_NEAR(fit.after.mape, 0.0, 1e-9);
+  // Fewer networks: the scale alone, here exactly 1.3.
+  networks.resize(CorrectionFitReport::kMinNetworksForAllTerms - 1);
+  for (auto& net : networks) {
+    double sum = 0;
+    for (double ms : set.kernel_latencies(net.kernels)) sum += ms;
+    net.measured_ms = 1.3 * sum;
+  }
+  const auto few = fit_latency_correction(set, networks);
+  EXPECT_NEAR(few.correction.scale, 1.3, 1e-9);
+  EXPECT_EQ(few.correction.overhead_ms_per_kernel, 0.0);
+  EXPECT_EQ(few.correction.constant_ms, 0.0);
   networks.resize(2);
   EXPECT_NE(error_of([&] { fit_latency_correction(set, networks); }).find("at least 3"), std::string::npos);
 }

@@ -17,7 +17,9 @@
 #include "hwnas/devices/fingerprint.h"
 #include "hwnas/devices/measurement_store.h"
 #include "hwnas/devices/platform.h"
+#include "hwnas/predictors/profiling/network_sample.h"
 #include "hwnas/predictors/profiling/store_measurement.h"
+#include "hwnas/predictors/training/measured_data.h"
 #include "hwnas/predictors/sampling/samplers.h"
 #include "hwnas/predictors/sampling/vae_sampler.h"
 
@@ -28,6 +30,14 @@ devices::ProfileOptions PlatformCalibrationOptions::default_profile() {
   o.repeats = 5;
   o.rounds = 6;
   o.min_sample_ms = 0.5;
+  return o;
+}
+
+devices::ProfileOptions PlatformCalibrationOptions::default_network_profile() {
+  devices::ProfileOptions o;
+  o.repeats = 2;
+  o.rounds = 7;
+  o.min_sample_ms = 1;
   return o;
 }
 
@@ -126,10 +136,13 @@ class Calibration {
                                     options_.seed * 1000003 + t);
       next_[types_[t]] = 0;
     }
-    for (const auto& type : types_) queue_from_plan(type, first);
+    // Round-robin over types, so that a budget running out early still leaves every type some samples.
+    for (std::size_t i = 0; i < first; ++i)
+      for (const auto& type : types_) queue_from_plan(type, 1);
     measure_queue();
+    measure_networks();
     if (budgeted) {
-      const double per_kernel = report_.measured > 0 ? report_.profiling_seconds / report_.measured : 0.3;
+      const double per_kernel = report_.measured > 0 ? kernel_seconds_ / static_cast<double>(report_.measured) : 0.3;
       const double left = std::max(0.0, options_.budget_seconds - seconds_since(start));
       per_type = first + static_cast<std::size_t>(left / per_kernel / static_cast<double>(types_.size()));
       // The budget may buy more than was planned: plan again, larger (queue() skips what is queued).
@@ -145,6 +158,56 @@ class Calibration {
   }
 
  private:
+  /// The whole networks of options_.networks_per_space, into the store under this calibration's
+  /// campaign (a rerun finds them there).
+  void measure_networks() {
+    if (report_.interrupted || report_.budget_exhausted) return;
+    std::vector<NetworkSample> networks;
+    std::uint64_t seed = options_.seed * 7919;
+    for (const auto& [space, count] : options_.networks_per_space) {
+      auto sampled = sample_space_networks(space, count, ++seed);
+      networks.insert(networks.end(), std::make_move_iterator(sampled.begin()), std::make_move_iterator(sampled.end()));
+    }
+    std::vector<PendingMeasurement> todo;
+    for (const auto& n : networks)
+      if (!store_.contains(fingerprint_.key(), kNetworkKernelType, n.key))
+        todo.push_back({kNetworkKernelType, n.key, &n.graph, &options_.network_profile});
+    const auto start = Clock::now();
+    const StoreMeasurementRun run = measure_into_store(
+        *platform_, store_, todo, campaign_, options_.seed, 4,
+        [&](std::size_t done) {
+          if (options_.on_progress) options_.on_progress("networks", done, todo.size());
+        },
+        [&] { return budget_spent(); });
+    report_.profiling_seconds += seconds_since(start);
+    report_.interrupted = report_.interrupted || run.interrupted;
+    report_.budget_exhausted = report_.budget_exhausted || run.stopped;
+  }
+
+  bool budget_spent() const { return options_.budget_seconds > 0 && seconds_since(start_) >= options_.budget_seconds; }
+
+  /// Fits the correction of `set` on half of this calibration's measured networks and scores the other half.
+  void fit_correction(PredictorSet& set) {
+    const StoredPlatform platform{fingerprint_.key(), fingerprint_.to_json()};
+    std::vector<MeasuredNetwork> fit, held_out;
+    for (auto& net : load_measured_networks(store_, platform, rules_, {}, rows_of_campaigns({campaign_})))
+      (is_correction_fit_network(net.key) ? fit : held_out).push_back(std::move(net));
+    report_.networks = fit.size() + held_out.size();
+    if (fit.size() < 3) return;
+    report_.correction = fit_latency_correction(set, fit);
+    set.set_correction(report_.correction->correction);
+    std::vector<double> corrected, plain, truth;
+    for (const auto& net : held_out) {
+      double sum = 0;
+      for (double ms : set.kernel_latencies(net.kernels)) sum += ms;
+      plain.push_back(sum);
+      corrected.push_back(set.predict_kernels(net.kernels));
+      truth.push_back(net.measured_ms);
+    }
+    report_.networks_held_out = accuracy_report(corrected, truth);
+    report_.networks_held_out_plain_sum = accuracy_report(plain, truth);
+  }
+
   void queue_from_plan(const std::string& type, std::size_t count) {
     auto& plan = plans_.at(type);
     auto& next = next_.at(type);
@@ -175,8 +238,9 @@ class Calibration {
             },
             // The budget is wall time from the start: the cost per kernel priced by the first round is
             // only an estimate (larger kernels come later), so measuring also stops when it runs out.
-            [&] { return options_.budget_seconds > 0 && seconds_since(start_) >= options_.budget_seconds; });
+            [&] { return budget_spent(); });
     report_.measured += run.measured;
+    kernel_seconds_ += seconds_since(start);
     report_.profiling_seconds += seconds_since(start);
     report_.interrupted = report_.interrupted || run.interrupted;
     report_.budget_exhausted = report_.budget_exhausted || run.stopped;
@@ -275,6 +339,7 @@ class Calibration {
     adaptation.method = AdaptationMethod::kFineTune;
     PredictorSet set = adapt_predictor_set(pool_, measured_kernels(all), options_.platform, rules_, adaptation,
                                            &report_.adaptation);
+    fit_correction(set);
     report_.median_spread = core::median(spreads_);
     report_.seconds = seconds_since(start);
     return set;
@@ -301,6 +366,7 @@ class Calibration {
   std::size_t measured_upto_ = 0;
   std::map<std::string, TypeMeasurements> measured_;
   std::vector<double> spreads_;
+  double kernel_seconds_ = 0;  // profiling time of kernels alone: what prices a kernel under a budget
   Clock::time_point start_ = Clock::now();
 };
 

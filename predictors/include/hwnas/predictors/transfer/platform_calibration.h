@@ -9,17 +9,22 @@
 /// 3. nn-Meter's adaptive step: fine-tune on most of what was measured, and let every checked kernel
 ///    predicted more than 10% off spawn neighbours (same HW, K, S; nearby channels) for the second share;
 /// 4. hold out a share of all measurements, score fine-tuned, from-scratch and unchanged-source sets on
-///    it, then fine-tune on everything for the set that is written.
-/// With a time budget, the first round's cost per kernel sizes the second.
+///    it, then fine-tune on everything for the set that is written;
+/// 5. whole networks of the spaces, measured after the first round: the per-model correction is fitted
+///    on half of them (is_correction_fit_network(), as `hwnas train` does) and scored on the other half.
+/// With a time budget, the first round's cost per kernel (and the networks') sizes the second.
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "hwnas/devices/profiler.h"
 #include "hwnas/predictors/regressors/accuracy.h"
+#include "hwnas/predictors/training/latency_correction_fit.h"
 #include "hwnas/predictors/transfer/platform_adaptation.h"
 
 namespace hwnas::predictors {
@@ -41,11 +46,17 @@ struct PlatformCalibrationOptions {
   double held_out_fraction = 0.2;    ///< of each type's measurements, for the final report only
   std::uint64_t seed = 1;
   AdaptationOptions adaptation;      ///< its method is ignored: every method is scored, fine-tune is kept
+  /// Whole networks measured per space, for the correction and the whole-network score; empty: none
+  /// (the set then predicts a network as its plain kernel sum).
+  std::map<std::string, std::size_t> networks_per_space = {{"nb201", 4}, {"fbnet", 4}, {"mobilenet", 4}};
+  devices::ProfileOptions network_profile = default_network_profile();
   /// Progress: (stage, done, total) with stage "measure" or "adapt".
   std::function<void(const std::string&, std::size_t, std::size_t)> on_progress;
 
   /// The campaigns' lighter profiler settings (5 samples x 6 rounds of >= 0.5 ms): ~0.1-0.3 s a kernel.
   static devices::ProfileOptions default_profile();
+  /// The campaigns' settings for whole networks (2 samples x 7 rounds of >= 1 ms): ~1-3 s a network.
+  static devices::ProfileOptions default_network_profile();
 };
 
 /// The default transfer kernel set (the conv / dwconv / linear / pool / elementwise), each
@@ -67,6 +78,11 @@ struct PlatformCalibrationReport {
   double median_spread = 0;           ///< of this run's measurements
   std::vector<HeldOutScore> held_out; ///< fine-tune, scratch, unchanged on the held-out kernels
   AdaptationReport adaptation;        ///< of the final fine-tuning on every measurement
+  std::size_t networks = 0;           ///< whole networks measured (by this run or before it)
+  /// The correction fitted on half of them; absent with fewer than 3 in that half.
+  std::optional<CorrectionFitReport> correction;
+  AccuracyReport networks_held_out;           ///< the written set (corrected) on the other half
+  AccuracyReport networks_held_out_plain_sum; ///< the same networks predicted as plain kernel sums
   bool interrupted = false;           ///< stopped by a signal; what was measured is stored
   bool budget_exhausted = false;      ///< measuring stopped when the time budget ran out
 };
