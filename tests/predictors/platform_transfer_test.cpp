@@ -181,23 +181,41 @@ TEST(AdaptPredictorSet, NeedsSamplesAndAPoolToTransferFrom) {
 namespace hwnas::predictors {
 namespace {
 
-TEST(CalibratePlatform, MeasuresAdaptsAndResumesWithoutMeasuringTwice) {
-  // A real, small calibration of libtorch-cpu-t1 itself, transferring from the shipped two-thread set:
-  // 8 kernels of two cheap types, quick profiler settings.
-  const auto dir = std::filesystem::temp_directory_path() / "hwnas_calibrate_platform_test";
+std::filesystem::path fresh_directory(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  return dir;
+}
+
+KnowledgePool two_thread_pool() {
   KnowledgePool pool;
   pool.push_back(PredictorSet::load(kData / "predictors/libtorch-cpu-t2"));
+  return pool;
+}
+
+/// Calibrating libtorch-cpu-t1 itself with quick profiler settings and no whole networks.
+PlatformCalibrationOptions quick_libtorch_t1_calibration(const std::filesystem::path& dir,
+                                                         std::vector<std::string> types) {
   PlatformCalibrationOptions options;
   options.platform = "libtorch-cpu-t1";
   options.database = dir / "measurements.db";
-  options.kernel_types = {"relu", "fc"};
-  options.samples_per_type = 8;
+  options.kernel_types = std::move(types);
+  options.networks_per_space = {};
   options.profile.repeats = 3;
   options.profile.rounds = 2;
   options.profile.min_sample_ms = 0.1;
   options.profile.max_remeasure = 0;
+  return options;
+}
+
+TEST(CalibratePlatform, MeasuresAdaptsAndResumesWithoutMeasuringTwice) {
+  // A real, small calibration of libtorch-cpu-t1 itself, transferring from the shipped two-thread set:
+  // 8 kernels of two cheap types, quick profiler settings.
+  const auto dir = fresh_directory("hwnas_calibrate_platform_test");
+  const KnowledgePool pool = two_thread_pool();
+  PlatformCalibrationOptions options = quick_libtorch_t1_calibration(dir, {"relu", "fc"});
+  options.samples_per_type = 8;
   // A few small whole networks, quickly timed: enough for the correction's half (>= 3) and a held-out half.
   options.networks_per_space = {{"nb201", 10}};
   options.network_profile.repeats = 2;
@@ -240,21 +258,11 @@ TEST(CalibratePlatform, ABudgetStopsMeasuringAndStillCoversEveryType) {
   // A 1-second budget, and samples of at least 5 ms: the first round alone (20 kernels of each type,
   // each >= 3 x 2 x 5 ms) takes longer. Measuring stops at the first chunk (20 kernels) past the budget,
   // and the round-robin order has given every type a third of that chunk by then.
-  const auto dir = std::filesystem::temp_directory_path() / "hwnas_calibrate_budget_test";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  KnowledgePool pool;
-  pool.push_back(PredictorSet::load(kData / "predictors/libtorch-cpu-t2"));
-  PlatformCalibrationOptions options;
-  options.platform = "libtorch-cpu-t1";
-  options.database = dir / "measurements.db";
-  options.kernel_types = {"relu", "add", "fc"};
+  const auto dir = fresh_directory("hwnas_calibrate_budget_test");
+  const KnowledgePool pool = two_thread_pool();
+  PlatformCalibrationOptions options = quick_libtorch_t1_calibration(dir, {"relu", "add", "fc"});
   options.budget_seconds = 1;
-  options.networks_per_space = {};
-  options.profile.repeats = 3;
-  options.profile.rounds = 2;
   options.profile.min_sample_ms = 5;
-  options.profile.max_remeasure = 0;
 
   PlatformCalibrationReport report;
   const PredictorSet set = calibrate_platform(pool, options, &report);
