@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "hwnas/devices/repeatability.h"
 #include "hwnas/predictors/profiling/campaign.h"
 #include "hwnas/predictors/profiling/fusion_detection.h"
+#include "hwnas/predictors/profiling/store_recheck.h"
 
 namespace hwnas::cli {
 namespace {
@@ -99,6 +101,30 @@ void run_fusion_detection(const std::string& platform_name, const std::string& o
   fmt::print("wrote {} rule(s) to {}\n", report.rules.patterns.size(), out);
 }
 
+void run_recheck(const std::string& platform_name, const std::string& db, const predictors::StoreRecheckOptions& options) {
+  if (!std::filesystem::exists(db)) fail("--recheck {}: no such measurement store", db);
+  auto platform = devices::make_platform(platform_name);
+  const auto store = devices::MeasurementStore::open(db, false);
+  core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
+  fmt::print(stderr, "re-measuring up to {} kernels of each campaign of {} on {}...\n", options.samples_per_campaign, db,
+             platform_name);
+  const auto report = predictors::recheck_store(*platform, store, options, [&](std::size_t done, std::size_t total) {
+    line.update(fmt::format("rechecking: block {}/{}", done, total));
+  });
+  line.finish();
+  fmt::print("recheck of {} on {} ({} kernels re-measured in {:.0f}s; kernels >= {:.0f} us counted):\n", db,
+             platform_name, report.kernels.size(), report.seconds, 1000 * options.min_latency_ms);
+  fmt::print("  {:<40} {:>5} {:>12} {:>8} {:>8}\n", "campaign", "n", "now/stored", "±5%", "±10%");
+  auto row = [](const std::string& name, const predictors::RecheckAgreement& a) {
+    fmt::print("  {:<40} {:>5} {:>12.3f} {:>7.1f}% {:>7.1f}%\n", name, a.counted, a.median_ratio, 100 * a.within_5,
+               100 * a.within_10);
+  };
+  for (const auto& [campaign, agreement] : report.by_campaign) row(campaign.empty() ? "(ad hoc)" : campaign, agreement);
+  row("all", report.all);
+  fmt::print("  a median now/stored away from 1 is the host running faster or slower than when that campaign was "
+             "measured; run --repeatability to see how the host varies within minutes\n");
+}
+
 }  // namespace
 
 void add_profile_command(CLI::App& app) {
@@ -107,6 +133,7 @@ void add_profile_command(CLI::App& app) {
     std::string platform = "libtorch-cpu-t1";
     bool repeatability = false;
     bool detect_fusion = false;
+    std::string recheck;
     std::string out;
     std::string space;
     std::vector<std::string> kernels;
@@ -119,28 +146,43 @@ void add_profile_command(CLI::App& app) {
   auto* command = app.add_subcommand(
       "profile",
       "measure kernels on this host: a campaign file, an ad-hoc sample (--space/--kernels), the profiler's "
-      "repeatability (--repeatability), or the platform's fusion rules (--detect-fusion)");
+      "repeatability (--repeatability), a store against the host as it is now (--recheck), or the platform's fusion "
+      "rules (--detect-fusion)");
   command->add_option("campaign", args->campaign, "campaign YAML (see configs/campaign_*.yaml)");
   command->add_option("--platform", args->platform, "platform (see `hwnas platforms`)")->capture_default_str();
   command->add_flag("--repeatability", args->repeatability,
                     "measure 40 reference kernels twice and report how often the passes agree");
   command->add_flag("--detect-fusion", args->detect_fusion, "detect the platform's fusion rules (nn-Meter's test)");
+  command->add_option("--recheck", args->recheck,
+                      "re-measure a sample of each campaign's kernels in this store now and compare with the stored "
+                      "latencies (--samples per campaign, default 20)");
   command->add_option("--out", args->out, "rules file written by --detect-fusion (default: fusion_<platform>.yaml)");
   command->add_option("--space", args->space, "ad hoc: measure kernels as they occur in this space");
   command->add_option("--kernels", args->kernels, "ad hoc: measure random kernels of these types (e.g. conv-bn-relu)");
-  command->add_option("--samples", args->samples, "ad hoc: kernels per space or type")->capture_default_str();
+  auto* samples =
+      command->add_option("--samples", args->samples, "ad hoc: kernels per space or type")->capture_default_str();
   command->add_option("--db", args->db, "ad hoc: measurement database")->capture_default_str();
   command->add_option("--seed", args->seed, "ad hoc: sampling seed")->capture_default_str();
-  command->add_option("--repeats", args->profile.repeats, "timed samples per round")->capture_default_str();
-  command->add_option("--rounds", args->profile.rounds, "interleaved rounds")->capture_default_str();
-  command->callback([args] {
+  auto* repeats =
+      command->add_option("--repeats", args->profile.repeats, "timed samples per round")->capture_default_str();
+  auto* rounds = command->add_option("--rounds", args->profile.rounds, "interleaved rounds")->capture_default_str();
+  command->callback([args, samples, repeats, rounds] {
     if (!args->campaign.empty()) return run_campaign_file(args->campaign);
     if (args->repeatability) return run_repeatability(args->platform, args->profile);
+    if (!args->recheck.empty()) {
+      // The campaigns' settings unless told otherwise: a recheck re-measures the way the rows were measured.
+      predictors::StoreRecheckOptions options;
+      if (samples->count() > 0) options.samples_per_campaign = args->samples;
+      options.seed = args->seed;
+      if (repeats->count() > 0) options.profile.repeats = args->profile.repeats;
+      if (rounds->count() > 0) options.profile.rounds = args->profile.rounds;
+      return run_recheck(args->platform, args->recheck, options);
+    }
     if (args->detect_fusion)
       return run_fusion_detection(args->platform, args->out.empty() ? "fusion_" + args->platform + ".yaml" : args->out,
                                   args->profile);
     if (args->space.empty() && args->kernels.empty())
-      fail("profile needs a campaign file, --repeatability, --detect-fusion, or --space/--kernels (see --help)");
+      fail("profile needs a campaign file, --repeatability, --recheck, --detect-fusion, or --space/--kernels (see --help)");
     // An ad-hoc campaign: same machinery, so it is resumable and lands in the same store.
     predictors::CampaignSpec spec;
     spec.platform = args->platform;

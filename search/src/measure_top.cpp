@@ -14,14 +14,6 @@
 
 namespace hwnas::search {
 
-devices::ProfileOptions default_measure_profile() {
-  devices::ProfileOptions options;
-  options.repeats = 2;
-  options.rounds = 7;
-  options.min_sample_ms = 1.0;
-  return options;
-}
-
 std::vector<std::size_t> select_top(const SearchResult& result, std::size_t count) {
   std::vector<std::size_t> out;
   for (std::size_t i : result.pareto) {

@@ -82,6 +82,7 @@ TEST(Cli, BadInputIsOneClearLineAndNonZeroExit) {
       {"measure --model /nonexistent.pt --input 1,3,32,32", "/nonexistent.pt"},
       {"measure --model x.pt --input 1,3,abc", "1,3,abc"},
       {"search /nonexistent.yaml", "/nonexistent.yaml"},
+      {"profile --recheck /nonexistent.db", "/nonexistent.db"},
       {"--plugin /nonexistent.so spaces", "/nonexistent.so"},
       {"--plugin " + std::string(HWNAS_CONFIGS_DIR) + "/nb201_pixel3_evolution.yaml spaces", "nb201_pixel3_evolution"},
   };

@@ -6,6 +6,22 @@
 
 namespace hwnas::predictors {
 
+devices::ProfileOptions campaign_kernel_profile() {
+  devices::ProfileOptions o;
+  o.repeats = 5;
+  o.rounds = 6;
+  o.min_sample_ms = 0.5;
+  return o;
+}
+
+devices::ProfileOptions campaign_network_profile() {
+  devices::ProfileOptions o;
+  o.repeats = 2;
+  o.rounds = 7;
+  o.min_sample_ms = 1;
+  return o;
+}
+
 StoreMeasurementRun measure_into_store(devices::Platform& platform, devices::MeasurementStore& store,
                                        std::span<const PendingMeasurement> todo, const std::string& campaign,
                                        std::uint64_t seed, std::size_t chunk,

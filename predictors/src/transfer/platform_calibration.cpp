@@ -24,23 +24,6 @@
 #include "hwnas/predictors/sampling/vae_sampler.h"
 
 namespace hwnas::predictors {
-
-devices::ProfileOptions PlatformCalibrationOptions::default_profile() {
-  devices::ProfileOptions o;
-  o.repeats = 5;
-  o.rounds = 6;
-  o.min_sample_ms = 0.5;
-  return o;
-}
-
-devices::ProfileOptions PlatformCalibrationOptions::default_network_profile() {
-  devices::ProfileOptions o;
-  o.repeats = 2;
-  o.rounds = 7;
-  o.min_sample_ms = 1;
-  return o;
-}
-
 namespace {
 
 using Clock = std::chrono::steady_clock;

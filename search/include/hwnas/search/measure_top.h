@@ -20,20 +20,18 @@
 #include <vector>
 
 #include "hwnas/devices/profiler.h"
+#include "hwnas/predictors/profiling/store_measurement.h"
 #include "hwnas/search/config.h"
 #include "hwnas/search/search_result.h"
 #include "hwnas/spaces/search_space.h"
 
 namespace hwnas::search {
 
-/// Profiler settings for whole networks after a search: 2 repeats x 7 rounds of >= 1 ms samples (the
-/// other fields keep the profiler's defaults). A network takes well under a second at these settings.
-devices::ProfileOptions default_measure_profile();
-
 struct MeasureTopOptions {
   std::size_t count = 5;                                  ///< N: how many candidates to measure
   std::string platform = "libtorch-cpu-t1";               ///< a devices::platform_registry() name
-  devices::ProfileOptions profile = default_measure_profile();
+  /// The campaigns' whole-network settings, so a measured candidate compares with the stored networks.
+  devices::ProfileOptions profile = predictors::campaign_network_profile();
   std::int64_t batch = 1;                                 ///< batch size of the measured graphs
   bool progress = true;                                   ///< a progress line on stderr (when a terminal)
 };

@@ -17,6 +17,12 @@
 namespace hwnas::predictors {
 
 /// One row still to be measured.
+/// The profiler settings of hwnas's own campaigns (configs/campaign_*.yaml), lighter than the
+/// profiler's defaults: kernels 5 samples x 6 rounds of >= 0.5 ms (~0.1-0.3 s a kernel here).
+devices::ProfileOptions campaign_kernel_profile();
+/// ... and whole networks, which run for milliseconds: 2 samples x 7 rounds of >= 1 ms (~1-3 s a network).
+devices::ProfileOptions campaign_network_profile();
+
 struct PendingMeasurement {
   std::string kernel_type;  ///< a kernel type, or kNetworkKernelType
   std::string config_key;   ///< the store's key (kernel_config_json() or a network key)

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "hwnas/devices/profiler.h"
+#include "hwnas/predictors/profiling/store_measurement.h"
 #include "hwnas/predictors/regressors/accuracy.h"
 #include "hwnas/predictors/training/latency_correction_fit.h"
 #include "hwnas/predictors/transfer/platform_adaptation.h"
@@ -41,7 +42,7 @@ struct PlatformCalibrationOptions {
   /// Kernel types to measure; empty: default_calibration_kernel_types() under the platform's rules.
   std::vector<std::string> kernel_types;
   std::vector<std::string> prior_spaces = {"nb201", "fbnet", "mobilenet"};
-  devices::ProfileOptions profile = default_profile();
+  devices::ProfileOptions profile = campaign_kernel_profile();
   double first_round_share = 0.6;    ///< of the samples measured before the adaptive round
   double held_out_fraction = 0.2;    ///< of each type's measurements, for the final report only
   std::uint64_t seed = 1;
@@ -49,14 +50,9 @@ struct PlatformCalibrationOptions {
   /// Whole networks measured per space, for the correction and the whole-network score; empty: none
   /// (the set then predicts a network as its plain kernel sum).
   std::map<std::string, std::size_t> networks_per_space = {{"nb201", 4}, {"fbnet", 4}, {"mobilenet", 4}};
-  devices::ProfileOptions network_profile = default_network_profile();
-  /// Progress: (stage, done, total) with stage "measure" or "adapt".
+  devices::ProfileOptions network_profile = campaign_network_profile();
+  /// Progress: (stage, done, total) with stage "measure", "networks" or "adapt".
   std::function<void(const std::string&, std::size_t, std::size_t)> on_progress;
-
-  /// The campaigns' lighter profiler settings (5 samples x 6 rounds of >= 0.5 ms): ~0.1-0.3 s a kernel.
-  static devices::ProfileOptions default_profile();
-  /// The campaigns' settings for whole networks (2 samples x 7 rounds of >= 1 ms): ~1-3 s a network.
-  static devices::ProfileOptions default_network_profile();
 };
 
 /// The default transfer kernel set (the conv / dwconv / linear / pool / elementwise), each
