@@ -23,7 +23,8 @@ PlatformRegistry& platform_registry() {
             return make_libtorch_platform(
                 {.name = "torchscript-cpu-t1", .engine = nn::Engine::kTorchScript, .threads = 1});
           },
-          "TorchScript frozen + optimize_for_inference (conv-bn folding, oneDNN), 1 intra-op thread");
+          "TorchScript frozen + optimize_for_inference (conv-bn folding, oneDNN; a kernel that runs inside a network's "
+          "oneDNN group is timed on oneDNN inputs), 1 intra-op thread");
     r.add("opencv-cpu-t1", [] { return make_opencv_platform({.name = "opencv-cpu-t1", .threads = 1}); },
           "OpenCV DNN (nets built layer by layer, OpenCV's CPU backend and layer fusion), 1 thread");
     return r;

@@ -8,6 +8,7 @@
 #include "hwnas/core/error.h"
 #include "hwnas/nn/graph_module.h"
 #include "hwnas/nn/script_module.h"
+#include "onednn_context.h"
 
 namespace hwnas::nn {
 namespace {
@@ -41,13 +42,23 @@ struct RunnableGraph::Impl {
   std::vector<torch::Tensor> inputs;
   std::vector<torch::jit::IValue> script_inputs;
   torch::jit::Module script;  // only for kTorchScript
+  bool onednn_inputs = false;  // kTorchScript: inputs in oneDNN layout, as inside a network's oneDNN group
 
   Impl(const core::Graph& graph, RunnableOptions options)
       : engine(options.engine), module(GraphModule(graph, options.seed)) {
     module->eval();
     inputs = module->make_inputs(options.seed ^ kInputSeedSalt);
     if (engine == Engine::kTorchScript) {
-      script = build_script_module(*module);
+      onednn_inputs = runs_inside_onednn_group(graph);
+      if (onednn_inputs) {
+        // Timed as it runs inside a network's oneDNN group (onednn_context.h): the inputs arrive in
+        // oneDNN layout and the output stays so. Frozen but not re-optimised: with no conv to start a
+        // group of its own, optimize_for_inference would only leave the ops as they are.
+        script = build_script_module(*module, {.freeze = true, .optimize_for_inference = false});
+        for (auto& t : inputs) t = t.to_mkldnn();
+      } else {
+        script = build_script_module(*module);
+      }
       script_inputs.assign(inputs.begin(), inputs.end());
     }
   }
@@ -98,6 +109,8 @@ std::int64_t RunnableGraph::parameter_count() const {
 }
 
 Engine RunnableGraph::engine() const { return impl_->engine; }
+
+bool RunnableGraph::onednn_inputs() const { return impl_->onednn_inputs; }
 
 std::string RunnableGraph::ir_text() const {
   if (impl_->engine != Engine::kTorchScript) return {};

@@ -50,7 +50,7 @@ TEST(Platform, FingerprintFieldsAreFilledAndStable) {
     const char* engine;
   };
   for (auto [name, threads, engine] : {Expected{"libtorch-cpu-t1", 1, "eager"}, Expected{"libtorch-cpu-t2", 2, "eager"},
-                                       Expected{"torchscript-cpu-t1", 1, "torchscript"}}) {
+                                       Expected{"torchscript-cpu-t1", 1, "torchscript/onednn-groups"}}) {
     const auto a = make_platform(name)->fingerprint();
     EXPECT_EQ(a.platform, name);
     EXPECT_FALSE(a.cpu_model.empty());

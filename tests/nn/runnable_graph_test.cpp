@@ -71,6 +71,33 @@ TEST(RunnableGraph, EagerAndTorchScriptAgree) {
   }
 }
 
+TEST(RunnableGraph, TorchScriptTimesGroupOpsOnOneDnnInputsAndStaysExact) {
+  // A pool, an add and a bn after a conv run inside its oneDNN group in a TorchScript network, so alone
+  // they are run on oneDNN inputs; a conv starts its own group, and hardswish (through hwnas's wrapper,
+  // see script_module.cpp) ends one, so those run as optimize_for_inference builds them. Eager never.
+  auto single = [](const std::string& name, auto build) {
+    core::Graph g(name);
+    g.mark_output(build(g, g.input({1, 8, 12, 12})));
+    return g;
+  };
+  using core::NodeId;
+  const std::vector<std::pair<core::Graph, bool>> cases = {
+      {single("avgpool", [](core::Graph& g, NodeId x) { return g.avg_pool(x, {.kernel = 3, .stride = 1, .padding = 1}); }),
+       true},
+      {single("add", [](core::Graph& g, NodeId x) { return g.add(x, g.input({1, 8, 12, 12})); }), true},
+      {single("bn", [](core::Graph& g, NodeId x) { return g.batch_norm(x); }), true},
+      {single("conv", [](core::Graph& g, NodeId x) { return g.conv2d(x, {.out_channels = 8, .kernel = 3}); }), false},
+      {single("hswish", [](core::Graph& g, NodeId x) { return g.unary(core::OpKind::kHardswish, x); }), false},
+  };
+  for (const auto& [g, onednn] : cases) {
+    RunnableGraph script(g, {.engine = Engine::kTorchScript, .seed = 3});
+    EXPECT_EQ(script.onednn_inputs(), onednn) << g.name();
+    RunnableGraph eager(g, {.engine = Engine::kEager, .seed = 3});
+    EXPECT_FALSE(eager.onednn_inputs()) << g.name();
+    expect_allclose(script.output_values(), eager.output_values(), 1e-4, 1e-4, g.name());
+  }
+}
+
 TEST(RunnableGraph, DeterministicUnderTheSeed) {
   const auto g = testing::conv_net();
   const auto a = RunnableGraph(g, {.seed = 3}).output_values();

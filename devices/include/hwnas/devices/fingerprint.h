@@ -14,7 +14,7 @@ struct PlatformFingerprint {
   int cores = 0;              ///< logical processors online
   std::string torch_version;  ///< LibTorch version ("1.13.0")
   int threads = 0;            ///< intra-op threads the platform runs with
-  std::string engine;         ///< "eager" or "torchscript"
+  std::string engine;         ///< how kernels run: "eager", "torchscript/onednn-groups", "opencv-dnn", ...
 
   /// Stable text key: "platform|cpu_model|cores|torch_version|threads|engine".
   std::string key() const;

@@ -19,7 +19,8 @@ namespace hwnas::nn {
 /// How the graph is executed.
 enum class Engine {
   kEager,        ///< aten ops called one by one, as PyTorch eager mode does (module in eval mode)
-  kTorchScript,  ///< a TorchScript module, frozen and passed through optimize_for_inference
+  kTorchScript,  ///< a TorchScript module, frozen and passed through optimize_for_inference (a graph of
+                 ///< ops that would run inside a network's oneDNN group is run on oneDNN inputs instead)
 };
 
 /// "eager" or "torchscript".
@@ -55,6 +56,9 @@ class RunnableGraph {
   /// Number of learned parameters (weights, biases, norm scale/shift, parameter nodes).
   std::int64_t parameter_count() const;
   Engine engine() const;
+  /// kTorchScript: whether the graph is timed on oneDNN-layout inputs, as its ops run inside the oneDNN
+  /// group of a network (an op with no conv or linear, fed by one: see nn/src/onednn_context.h).
+  bool onednn_inputs() const;
   /// The optimised TorchScript graph of `forward` (empty for the eager engine), for inspection.
   std::string ir_text() const;
 
