@@ -1,7 +1,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <iomanip>
+#include <optional>
+#include <sstream>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -25,13 +29,35 @@ std::string eta_text(double seconds_done, std::size_t done, std::size_t total) {
   return fmt::format("ETA {}m{:02}s", static_cast<int>(left) / 60, static_cast<int>(left) % 60);
 }
 
-void run_campaign_file(const std::string& file) {
+/// "2026-11-23T07:00" or "2026-11-23T07:00:30" (UTC), or "@1763881200" (seconds since the epoch).
+std::int64_t parse_utc_time(const std::string& text) {
+  if (!text.empty() && text.front() == '@') {
+    try {
+      std::size_t used = 0;
+      const long long seconds = std::stoll(text.substr(1), &used);
+      if (used == text.size() - 1) return seconds;
+    } catch (const std::exception&) {
+    }
+  } else {
+    std::tm tm{};
+    std::istringstream in(text);
+    in >> std::get_time(&tm, "%Y-%m-%dT%H:%M");
+    if (!in.fail()) {
+      if (in.peek() == ':') in.ignore() >> tm.tm_sec;
+      if (!in.fail() && in.peek() == std::char_traits<char>::eof()) return static_cast<std::int64_t>(::timegm(&tm));
+    }
+  }
+  fail("--remeasure-before '{}': give a UTC time as 2026-11-23T07:00[:30], or @SECONDS since the epoch", text);
+}
+
+void run_campaign_file(const std::string& file, std::optional<std::int64_t> remeasure_before) {
   const auto spec = predictors::load_campaign(file);
   fmt::print(stderr, "campaign '{}' on {} -> {}\n", spec.name, spec.platform, spec.database.string());
   // A progress bar on a terminal; a line every ~10% otherwise, so CI logs show the campaign moving.
   core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
   std::size_t last_decile = 0;
   predictors::CampaignRunOptions options;
+  options.remeasure_before = remeasure_before;
   options.on_progress = [&](const predictors::CampaignProgress& p) {
     const std::string text = fmt::format("measured {}/{} kernels and networks ({} already in the store) {:.0f}s, {}", p.measured,
                                          p.to_measure, p.already_measured, p.seconds,
@@ -134,6 +160,7 @@ void add_profile_command(CLI::App& app) {
     bool repeatability = false;
     bool detect_fusion = false;
     std::string recheck;
+    std::string remeasure_before;
     std::string out;
     std::string space;
     std::vector<std::string> kernels;
@@ -153,6 +180,9 @@ void add_profile_command(CLI::App& app) {
   command->add_flag("--repeatability", args->repeatability,
                     "measure 40 reference kernels twice and report how often the passes agree");
   command->add_flag("--detect-fusion", args->detect_fusion, "detect the platform's fusion rules (nn-Meter's test)");
+  command->add_option("--remeasure-before", args->remeasure_before,
+                      "with a campaign: measure again every planned row stored before this UTC time (e.g. "
+                      "2026-11-23T07:00), replacing it; rows measured since are kept, so the same command resumes");
   command->add_option("--recheck", args->recheck,
                       "re-measure a sample of each campaign's kernels in this store now and compare with the stored "
                       "latencies (--samples per campaign, default 20)");
@@ -167,7 +197,12 @@ void add_profile_command(CLI::App& app) {
       command->add_option("--repeats", args->profile.repeats, "timed samples per round")->capture_default_str();
   auto* rounds = command->add_option("--rounds", args->profile.rounds, "interleaved rounds")->capture_default_str();
   command->callback([args, samples, repeats, rounds] {
-    if (!args->campaign.empty()) return run_campaign_file(args->campaign);
+    if (!args->remeasure_before.empty() && args->campaign.empty())
+      fail("--remeasure-before needs a campaign file (it measures that campaign's rows again)");
+    if (!args->campaign.empty())
+      return run_campaign_file(args->campaign, args->remeasure_before.empty()
+                                                   ? std::nullopt
+                                                   : std::optional(parse_utc_time(args->remeasure_before)));
     if (args->repeatability) return run_repeatability(args->platform, args->profile);
     if (!args->recheck.empty()) {
       // The campaigns' settings unless told otherwise: a recheck re-measures the way the rows were measured.

@@ -1,9 +1,11 @@
 #include "hwnas/predictors/profiling/campaign.h"
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +84,31 @@ TEST_F(CampaignTest, PlanIsDeterministicAndRespectsQuotas) {
   EXPECT_LE(per_type["conv"], 3);
   EXPECT_GE(per_type["conv"], 2);
   EXPECT_EQ(per_type["avgpool"], 1);
+}
+
+TEST_F(CampaignTest, RemeasuresRowsStoredBeforeACutoffAndResumesAfterIt) {
+  const fs::path db = dir_ / "m.db";
+  const CampaignSpec spec = parse_campaign(small_campaign(db), "c.yaml", dir_);
+  const std::size_t planned = plan_campaign(spec).size();
+  CampaignRunOptions quiet;
+  quiet.handle_signals = false;
+  ASSERT_EQ(run_campaign(spec, quiet).progress.measured, planned);
+  // Timestamps are whole seconds: a cutoff a second after the first run is later than all its rows.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CampaignRunOptions again = quiet;
+  again.remeasure_before =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto second = run_campaign(spec, again);
+  EXPECT_EQ(second.progress.already_measured, 0u);
+  EXPECT_EQ(second.progress.measured, planned);
+  const auto rows = devices::MeasurementStore::open(db).query();
+  ASSERT_EQ(rows.size(), planned);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.replaced_count, 1) << row.kernel_type;
+    EXPECT_GE(row.timestamp_unix, *again.remeasure_before) << row.kernel_type;
+  }
+  // The same command again (as after a kill): every row is newer than the cutoff now.
+  EXPECT_EQ(run_campaign(spec, again).progress.measured, 0u);
 }
 
 TEST_F(CampaignTest, KilledCampaignResumesWithoutMeasuringAnythingTwice) {

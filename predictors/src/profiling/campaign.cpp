@@ -94,7 +94,9 @@ CampaignReport run_campaign(const CampaignSpec& spec, const CampaignRunOptions& 
   const std::vector<NetworkSample> networks = plan_campaign_networks(spec);
   std::vector<PendingMeasurement> todo;
   auto plan = [&](std::string type, std::string key, const core::Graph& graph, const devices::ProfileOptions& profile) {
-    if (!store.contains(fingerprint.key(), type, key)) todo.push_back({std::move(type), std::move(key), &graph, &profile});
+    const auto stored = store.find(fingerprint.key(), type, key);
+    if (!stored || (options.remeasure_before && stored->timestamp_unix < *options.remeasure_before))
+      todo.push_back({std::move(type), std::move(key), &graph, &profile});
   };
   for (const auto& sample : kernels) plan(sample.kernel.type, kernel_config_json(sample.graph), sample.graph, spec.profile);
   for (const auto& network : networks) plan(kNetworkKernelType, network.key, network.graph, spec.networks.profile);

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,10 @@ struct CampaignReport {
 
 struct CampaignRunOptions {
   bool handle_signals = true;  ///< SIGINT/SIGTERM stop after the current chunk
+  /// Set: a planned row stored before this time (seconds since the epoch) is measured again and replaced
+  /// (its replaced_count grows), as when `hwnas profile --recheck` shows a campaign measured while the
+  /// host was in another state. Rows measured since are kept, so the same command resumes after a kill.
+  std::optional<std::int64_t> remeasure_before;
   std::function<void(const CampaignProgress&)> on_progress;  ///< after every chunk
 };
 
