@@ -11,10 +11,12 @@
 // network share within ±10% on the platform's measured networks (the per-model correction fitted on
 // one half, is_correction_fit_network(), and scored on the other), for fine-tuned, from-scratch and
 // unchanged; and scratch on every available sample ("all") as the reference. --per-type adds each kernel
-// type's accuracy, printed above the row it belongs to.
+// type's accuracy, the fitted correction and each network group's accuracy, printed above the row they
+// belong to.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <numeric>
 #include <random>
 #include <set>
@@ -133,12 +135,22 @@ Scores score(PredictorSet& set, const TargetData& target, bool per_type) {
   if (fit.size() >= 3) set.set_correction(fit_latency_correction(set, fit).correction);
   predicted.clear();
   truth.clear();
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> groups;  // predicted, measured
   for (const auto& net : target.networks) {
     if (is_correction_fit_network(net.key)) continue;
     predicted.push_back(set.predict_kernels(net.kernels));
     truth.push_back(net.measured_ms);
+    groups[net.group].first.push_back(predicted.back());
+    groups[net.group].second.push_back(truth.back());
   }
   s.networks = accuracy_report(predicted, truth);
+  if (per_type) {
+    if (const auto& c = set.correction())
+      fmt::print("    networks: correction {:.4f} x sum {:+.4f} ms/kernel {:+.3f} ms\n", c->scale, c->overhead_ms_per_kernel,
+                 c->constant_ms);
+    for (const auto& [group, values] : groups)
+      fmt::print("    {:<10} {}\n", group, accuracy_report(values.first, values.second).to_string());
+  }
   return s;
 }
 

@@ -186,7 +186,7 @@ TEST(Cli, PredictorSetProblemsAreOneClearError) {
     std::ofstream(dir.path / "corrupt/manifest.json") << "{\"format\": ";
     std::ofstream(dir.path / "not_torchscript.pt") << "plain text";
   }
-  const std::string schema = copy_with_manifest("schema", "\"feature_schema_version\": 2", "\"feature_schema_version\": 1");
+  const std::string schema = copy_with_manifest("schema", "\"feature_schema_version\": 3", "\"feature_schema_version\": 1");
   const std::string truncated = copy_with_manifest("truncated", "\"file\": \"conv.cbor\"", "\"file\": \"conv.cbor\"");
   std::filesystem::resize_file(dir.path / "truncated/conv.cbor", 100);
   const std::string foreign = copy_with_manifest("foreign", "\"cpu_model\": \"", "\"cpu_model\": \"Other CPU ");
