@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <random>
+#include <tuple>
 
 #include "hwnas/core/error.h"
 #include "hwnas/core/statistics.h"

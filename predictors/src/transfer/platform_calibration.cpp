@@ -19,9 +19,9 @@
 #include "hwnas/devices/platform.h"
 #include "hwnas/predictors/profiling/network_sample.h"
 #include "hwnas/predictors/profiling/store_measurement.h"
-#include "hwnas/predictors/training/measured_data.h"
 #include "hwnas/predictors/sampling/samplers.h"
 #include "hwnas/predictors/sampling/vae_sampler.h"
+#include "hwnas/predictors/training/measured_data.h"
 
 namespace hwnas::predictors {
 namespace {
