@@ -1,6 +1,7 @@
 // `hwnas calibrate`: learn a new device or platform from a few measurements.
 //   --space S --measurements T.csv --out DIR   few-shot, model level: a device you measured networks on
-//   --platform P [--samples N | --budget 10m] --out DIR   kernel level (LitePred): a platform this host runs
+//   --platform P [--samples N | --budget 10m] [--networks N] --out DIR
+//                                              kernel level (LitePred): a platform this host runs
 #include <unistd.h>
 
 #include <chrono>

@@ -119,9 +119,8 @@ class Calibration {
                                     options_.seed * 1000003 + t);
       next_[types_[t]] = 0;
     }
-    // Round-robin over types, so that a budget running out early still leaves every type some samples.
-    for (std::size_t i = 0; i < first; ++i)
-      for (const auto& type : types_) queue_from_plan(type, 1);
+    for (const auto& type : types_) queue_from_plan(type, first);
+    interleave_pending_by_type();
     measure_queue();
     measure_networks();
     if (budgeted) {
@@ -286,9 +285,10 @@ class Calibration {
     interleave_pending_by_type();
   }
 
-  /// The queue's unmeasured tail, round-robin over types (each type's own order kept): a budget that runs
-  /// out mid-round then leaves every type its share. Queued type by type, a 10-minute budget on
-  /// opencv-cpu-t1 gave the first types 858 kernels each and the last five none beyond the first round's 20.
+  /// The queue's unmeasured tail, round-robin over types (each type's own order kept), before each round
+  /// is measured: a budget that runs out mid-round then leaves every type its share. Queued type by
+  /// type, a 10-minute budget on opencv-cpu-t1 gave the first types 858 kernels each and the last five
+  /// none beyond the first round's 20.
   void interleave_pending_by_type() {
     std::vector<std::vector<Queued>> by_type(types_.size());
     std::vector<Queued> other;
