@@ -1,5 +1,6 @@
 #include "hwnas/spaces/fbnet.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include <fmt/format.h>
@@ -79,7 +80,7 @@ FbnetOptions FbnetOptions::from_map(const SpaceOptions& options) {
   return out;
 }
 
-FbnetSpace::FbnetSpace(FbnetOptions options) : options_(options) {}
+FbnetSpace::FbnetSpace(FbnetOptions options) : options_(options), layers_(fbnet_layers(options.dataset)) {}
 
 std::string FbnetSpace::description() const {
   return fmt::format("FBNet (HW-NAS-Bench): 22 layers x 9 blocks (9^22 archs), dataset {}",
@@ -115,51 +116,89 @@ Arch FbnetSpace::from_string(std::string_view text) const {
   return arch;
 }
 
+namespace {
+
+using core::NodeId;
+using core::OpKind;
+
+// Conv (no bias) -> BN [-> ReLU].
+NodeId conv_bn(core::Graph& g, NodeId x, core::Conv2dAttrs attrs, bool relu, const std::string& at) {
+  x = g.conv2d(x, attrs, at + "/conv");
+  x = g.batch_norm(x, {}, at + "/bn");
+  return relu ? g.unary(OpKind::kRelu, x, at + "/relu") : x;
+}
+
+// Pieces: the stem, one per searchable layer, the header (with pooling and classifier).
+constexpr std::size_t kPieces = 1 + kFbnetNumLayers + 1;
+
+}  // namespace
+
+void FbnetSpace::piece_keys(const Arch& arch, std::vector<std::string>& keys) const {
+  // Called for every candidate a predictor prices: keys are short (no heap) and built by hand.
+  if (arch.genes.size() != kFbnetNumLayers ||
+      std::any_of(arch.genes.begin(), arch.genes.end(), [](int g) { return g < 0 || g >= kFbnetNumCandidates; }))
+    validate(arch);  // throws, naming the bad gene
+  keys.resize(kPieces);
+  keys.front() = "stem";
+  for (std::size_t l = 0; l < kFbnetNumLayers; ++l) {
+    std::string& key = keys[l + 1];
+    key = {'L', static_cast<char>('0' + l / 10), static_cast<char>('0' + l % 10), ':',
+           static_cast<char>('0' + arch.genes[l])};
+  }
+  keys.back() = "header";
+}
+
+core::Graph FbnetSpace::piece_graph(const Arch& arch, std::size_t index, std::int64_t batch) const {
+  validate(arch);
+  HWNAS_CHECK(index < kPieces, "fbnet: piece {} asked for, the network has {} (0..{})", index, kPieces, kPieces - 1);
+  core::Shape in = input_shape(batch);
+  if (index > kFbnetNumLayers) {
+    const FbnetLayer& last = layers_.back();
+    in = {batch, last.out_channels, last.input_resolution / last.stride, last.input_resolution / last.stride};
+  } else if (index > 0) {
+    const FbnetLayer& layer = layers_[index - 1];
+    in = {batch, layer.in_channels, layer.input_resolution, layer.input_resolution};
+  }
+  return chain_of_pieces(fmt::format("fbnet_{}_piece{}", fbnet_dataset_name(options_.dataset), index), in, index,
+                         index + 1,
+                         [&](core::Graph& g, NodeId x, std::size_t piece) { return append_piece(g, x, arch, piece); });
+}
+
 core::Graph FbnetSpace::to_graph(const Arch& arch, std::int64_t batch) const {
   validate(arch);
-  using core::NodeId;
-  using core::OpKind;
-  core::Graph g(fmt::format("fbnet_{}", fbnet_dataset_name(options_.dataset)));
+  return chain_of_pieces(fmt::format("fbnet_{}", fbnet_dataset_name(options_.dataset)), input_shape(batch), 0, kPieces,
+                         [&](core::Graph& g, NodeId x, std::size_t piece) { return append_piece(g, x, arch, piece); });
+}
 
-  // Conv (no bias) -> BN [-> ReLU].
-  auto conv_bn = [&](NodeId x, core::Conv2dAttrs attrs, bool relu, const std::string& at) {
-    x = g.conv2d(x, attrs, at + "/conv");
-    x = g.batch_norm(x, {}, at + "/bn");
-    return relu ? g.unary(OpKind::kRelu, x, at + "/relu") : x;
-  };
-
-  NodeId x = g.input(input_shape(batch), "input");
-  x = conv_bn(x, {.out_channels = kStemChannels, .kernel = 3, .stride = stem_stride(options_.dataset), .padding = 1},
-              true, "stem");
-
-  const auto layers = fbnet_layers(options_.dataset);
-  for (std::size_t l = 0; l < layers.size(); ++l) {
-    const FbnetLayer& layer = layers[l];
-    const FbnetCandidate& c = fbnet_candidates()[static_cast<std::size_t>(arch.genes[l])];
-    const std::string at = fmt::format("layer{}", l);
-    const bool same_shape = layer.in_channels == layer.out_channels && layer.stride == 1;
-    if (c.skip) {
-      if (!same_shape)
-        x = conv_bn(x, {.out_channels = layer.out_channels, .kernel = 1, .stride = layer.stride}, true, at + "/skip");
-      continue;  // identity otherwise: no node
-    }
-    const std::int64_t mid = layer.in_channels * c.expansion;  // expansion is on Cin
-    NodeId y = conv_bn(x, {.out_channels = mid, .kernel = 1, .groups = c.groups}, true, at + "/expand");
-    if (c.groups > 1) y = g.channel_shuffle(y, c.groups, at + "/shuffle");
-    // pad = ceil((k - s) / 2): 1 for k=3 and 2 for k=5 at either stride.
-    y = conv_bn(y, {.out_channels = mid, .kernel = c.kernel, .stride = layer.stride,
-                    .padding = (c.kernel - layer.stride + 1) / 2, .groups = mid},
-                true, at + "/dw");
-    y = conv_bn(y, {.out_channels = layer.out_channels, .kernel = 1, .groups = c.groups}, false, at + "/project");
-    x = same_shape ? g.add(y, x, at + "/add") : y;  // no ReLU after the add
+core::NodeId FbnetSpace::append_piece(core::Graph& g, core::NodeId x, const Arch& arch, std::size_t index) const {
+  if (index == 0) {
+    const std::int64_t stride = stem_stride(options_.dataset);
+    return conv_bn(g, x, {.out_channels = kStemChannels, .kernel = 3, .stride = stride, .padding = 1}, true, "stem");
   }
-
-  x = conv_bn(x, {.out_channels = header_channels(), .kernel = 1}, true, "header");
-  x = g.global_avg_pool(x, "global_pool");
-  x = g.flatten(x, "flatten");
-  x = g.linear(x, {.out_features = num_classes()}, "classifier");
-  g.mark_output(x);
-  return g;
+  if (index > kFbnetNumLayers) {
+    x = conv_bn(g, x, {.out_channels = header_channels(), .kernel = 1}, true, "header");
+    x = g.global_avg_pool(x, "global_pool");
+    x = g.flatten(x, "flatten");
+    return g.linear(x, {.out_features = num_classes()}, "classifier");
+  }
+  const std::size_t l = index - 1;
+  const FbnetLayer& layer = layers_[l];
+  const FbnetCandidate& c = fbnet_candidates()[static_cast<std::size_t>(arch.genes[l])];
+  const std::string at = fmt::format("layer{}", l);
+  const bool same_shape = layer.in_channels == layer.out_channels && layer.stride == 1;
+  if (c.skip)  // identity when the shapes agree: no node
+    return same_shape ? x
+                      : conv_bn(g, x, {.out_channels = layer.out_channels, .kernel = 1, .stride = layer.stride}, true,
+                                at + "/skip");
+  const std::int64_t mid = layer.in_channels * c.expansion;  // expansion is on Cin
+  NodeId y = conv_bn(g, x, {.out_channels = mid, .kernel = 1, .groups = c.groups}, true, at + "/expand");
+  if (c.groups > 1) y = g.channel_shuffle(y, c.groups, at + "/shuffle");
+  // pad = ceil((k - s) / 2): 1 for k=3 and 2 for k=5 at either stride.
+  y = conv_bn(g, y, {.out_channels = mid, .kernel = c.kernel, .stride = layer.stride,
+                     .padding = (c.kernel - layer.stride + 1) / 2, .groups = mid},
+              true, at + "/dw");
+  y = conv_bn(g, y, {.out_channels = layer.out_channels, .kernel = 1, .groups = c.groups}, false, at + "/project");
+  return same_shape ? g.add(y, x, at + "/add") : y;  // no ReLU after the add
 }
 
 void register_fbnet(SpaceRegistry& registry) {

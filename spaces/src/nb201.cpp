@@ -137,78 +137,125 @@ Arch Nb201Space::from_string(std::string_view text) const {
   return arch;
 }
 
+namespace {
+
+using core::NodeId;
+using core::OpKind;
+
+// ReLU -> Conv (no bias) -> BN(affine): NB201's ReLUConvBN, used by nor_conv_* and the reduction blocks.
+NodeId relu_conv_bn(core::Graph& g, NodeId x, std::int64_t cout, std::int64_t k, std::int64_t stride,
+                    const std::string& at) {
+  x = g.unary(OpKind::kRelu, x, at + "/relu");
+  x = g.conv2d(x, {.out_channels = cout, .kernel = k, .stride = stride, .padding = k / 2}, at + "/conv");
+  return g.batch_norm(x, {}, at + "/bn");
+}
+
+NodeId edge_op(core::Graph& g, NodeId x, int op, const std::string& at) {
+  const std::int64_t c = g.shape(x)[1];
+  switch (static_cast<Nb201Op>(op)) {
+    case Nb201Op::kNone: return g.unary(OpKind::kZero, x, at + "/zero");  // x.mul(0.) in the original
+    case Nb201Op::kSkipConnect: return x;                                 // identity: no node
+    case Nb201Op::kNorConv1x1: return relu_conv_bn(g, x, c, 1, 1, at);
+    case Nb201Op::kNorConv3x3: return relu_conv_bn(g, x, c, 3, 1, at);
+    case Nb201Op::kAvgPool3x3:
+      return g.avg_pool(x, {.kernel = 3, .stride = 1, .padding = 1, .count_include_pad = false}, at + "/pool");
+  }
+  HWNAS_ASSERT(false, "bad nb201 op {}", op);
+  return x;
+}
+
+// InferCell: node j = sum_{i<j} op_ij(node i), summed in edge order. (Python's sum() also adds a leading
+// scalar 0, which is not an op of the network and is left out.)
+NodeId infer_cell(core::Graph& g, NodeId x, const Arch& arch, std::size_t index) {
+  std::array<NodeId, kNb201NumNodes> nodes{x, -1, -1, -1};
+  for (int to = 1; to < kNb201NumNodes; ++to) {
+    NodeId sum = -1;
+    for (int from = 0; from < to; ++from) {
+      const std::string at = fmt::format("cell{}/edge{}->{}", index, from, to);
+      const NodeId v = edge_op(g, nodes[static_cast<std::size_t>(from)], arch.genes[edge_gene(from, to)], at);
+      sum = sum < 0 ? v : g.add(sum, v, fmt::format("cell{}/node{}/add{}", index, to, from));
+    }
+    nodes[static_cast<std::size_t>(to)] = sum;
+  }
+  return nodes[kNb201NumNodes - 1];
+}
+
+// ResNetBasicblock(stride 2): residual (AvgPool 2x2 s2 -> Conv1x1, no BN) + two ReLUConvBN.
+NodeId reduction_block(core::Graph& g, NodeId x, std::int64_t cout, std::size_t index) {
+  const std::string at = fmt::format("cell{}", index);
+  NodeId y = relu_conv_bn(g, x, cout, 3, 2, at + "/conv_a");
+  y = relu_conv_bn(g, y, cout, 3, 1, at + "/conv_b");
+  NodeId r = g.avg_pool(x, {.kernel = 2, .stride = 2}, at + "/downsample/pool");
+  r = g.conv2d(r, {.out_channels = cout, .kernel = 1}, at + "/downsample/conv");
+  return g.add(r, y, at + "/add");
+}
+
+// TinyNetwork as pieces: the stem, then each of TinyNetwork.cells[0..16] (the 15 searched cells and, at
+// 5 and 11, the reduction blocks), the head joined to the last cell. Every cut is then at a tensor with
+// several readers (a cell's or a reduction block's input), which no fused kernel can cross; the last
+// cell's output has the head's bn as its only reader, and a platform fusing add-bn would fuse across it.
+constexpr std::size_t kCells = 3 * kCellsPerStage + 2;
+constexpr std::size_t kPieces = 1 + kCells;
+constexpr bool is_reduction(std::size_t cell) { return (cell + 1) % (kCellsPerStage + 1) == 0; }
+constexpr int stage_of(std::size_t cell) { return static_cast<int>((cell + 1) / (kCellsPerStage + 1)); }
+
+}  // namespace
+
+void Nb201Space::piece_keys(const Arch& arch, std::vector<std::string>& keys) const {
+  // Called for every candidate a predictor prices: keys are short (no heap) and built by hand.
+  if (arch.genes.size() != kNb201NumEdges ||
+      std::any_of(arch.genes.begin(), arch.genes.end(), [](int g) { return g < 0 || g >= kNb201NumOps; }))
+    validate(arch);  // throws, naming the bad gene
+  keys.resize(kPieces);
+  keys[0] = "stem";
+  for (std::size_t cell = 0; cell < kCells; ++cell) {
+    std::string& key = keys[cell + 1];
+    const char stage = static_cast<char>('0' + stage_of(cell));
+    if (is_reduction(cell)) {
+      key = {'r', stage};
+      continue;
+    }
+    key = {'c', stage, ':'};
+    for (int g : arch.genes) key += static_cast<char>('0' + g);
+    if (cell + 1 == kCells) key += "+head";
+  }
+}
+
+core::Graph Nb201Space::piece_graph(const Arch& arch, std::size_t index, std::int64_t batch) const {
+  validate(arch);
+  HWNAS_CHECK(index < kPieces, "nb201: piece {} asked for, the network has {} (0..{})", index, kPieces, kPieces - 1);
+  core::Shape in = input_shape(batch);
+  if (index > 0) {
+    const std::size_t cell = index - 1;
+    const int stage = stage_of(cell) - (is_reduction(cell) ? 1 : 0);  // a reduction block reads the stage before
+    in = {batch, kStemChannels << stage, resolution() >> stage, resolution() >> stage};
+  }
+  return chain_of_pieces(fmt::format("nb201_{}_piece{}", nb201_dataset_name(options_.dataset), index), in, index,
+                         index + 1,
+                         [&](core::Graph& g, NodeId x, std::size_t piece) { return append_piece(g, x, arch, piece); });
+}
+
 core::Graph Nb201Space::to_graph(const Arch& arch, std::int64_t batch) const {
   validate(arch);
-  using core::NodeId;
-  using core::OpKind;
-  core::Graph g(fmt::format("nb201_{}", nb201_dataset_name(options_.dataset)));
+  return chain_of_pieces(fmt::format("nb201_{}", nb201_dataset_name(options_.dataset)), input_shape(batch), 0, kPieces,
+                         [&](core::Graph& g, NodeId x, std::size_t piece) { return append_piece(g, x, arch, piece); });
+}
 
-  // ReLU -> Conv (no bias) -> BN(affine): NB201's ReLUConvBN, used by nor_conv_* and the reduction blocks.
-  auto relu_conv_bn = [&](NodeId x, std::int64_t cout, std::int64_t k, std::int64_t stride, const std::string& at) {
-    x = g.unary(OpKind::kRelu, x, at + "/relu");
-    x = g.conv2d(x, {.out_channels = cout, .kernel = k, .stride = stride, .padding = k / 2}, at + "/conv");
-    return g.batch_norm(x, {}, at + "/bn");
-  };
-
-  auto edge_op = [&](NodeId x, int op, const std::string& at) -> NodeId {
-    const std::int64_t c = g.shape(x)[1];
-    switch (static_cast<Nb201Op>(op)) {
-      case Nb201Op::kNone: return g.unary(OpKind::kZero, x, at + "/zero");  // x.mul(0.) in the original
-      case Nb201Op::kSkipConnect: return x;                                 // identity: no node
-      case Nb201Op::kNorConv1x1: return relu_conv_bn(x, c, 1, 1, at);
-      case Nb201Op::kNorConv3x3: return relu_conv_bn(x, c, 3, 1, at);
-      case Nb201Op::kAvgPool3x3:
-        return g.avg_pool(x, {.kernel = 3, .stride = 1, .padding = 1, .count_include_pad = false}, at + "/pool");
-    }
-    HWNAS_ASSERT(false, "bad nb201 op {}", op);
-    return x;
-  };
-
-  // InferCell: node j = sum_{i<j} op_ij(node i), summed in edge order. (Python's sum() also adds a leading
-  // scalar 0, which is not an op of the network and is left out.)
-  auto cell = [&](NodeId x, int index) {
-    std::array<NodeId, kNb201NumNodes> nodes{x, -1, -1, -1};
-    for (int to = 1; to < kNb201NumNodes; ++to) {
-      NodeId sum = -1;
-      for (int from = 0; from < to; ++from) {
-        const std::string at = fmt::format("cell{}/edge{}->{}", index, from, to);
-        const NodeId v = edge_op(nodes[static_cast<std::size_t>(from)], arch.genes[edge_gene(from, to)], at);
-        sum = sum < 0 ? v : g.add(sum, v, fmt::format("cell{}/node{}/add{}", index, to, from));
-      }
-      nodes[static_cast<std::size_t>(to)] = sum;
-    }
-    return nodes[kNb201NumNodes - 1];
-  };
-
-  // ResNetBasicblock(stride 2): residual (AvgPool 2x2 s2 -> Conv1x1, no BN) + two ReLUConvBN.
-  auto reduction = [&](NodeId x, std::int64_t cout, int index) {
-    const std::string at = fmt::format("cell{}", index);
-    NodeId y = relu_conv_bn(x, cout, 3, 2, at + "/conv_a");
-    y = relu_conv_bn(y, cout, 3, 1, at + "/conv_b");
-    NodeId r = g.avg_pool(x, {.kernel = 2, .stride = 2}, at + "/downsample/pool");
-    r = g.conv2d(r, {.out_channels = cout, .kernel = 1}, at + "/downsample/conv");
-    return g.add(r, y, at + "/add");
-  };
-
-  NodeId x = g.input(input_shape(batch), "input");
-  x = g.conv2d(x, {.out_channels = kStemChannels, .kernel = 3, .padding = 1}, "stem/conv");
-  x = g.batch_norm(x, {}, "stem/bn");
-  int index = 0;  // position in TinyNetwork.cells
-  std::int64_t channels = kStemChannels;
-  for (int stage = 0; stage < 3; ++stage) {
-    if (stage > 0) {
-      channels *= 2;
-      x = reduction(x, channels, index++);
-    }
-    for (int i = 0; i < kCellsPerStage; ++i) x = cell(x, index++);
+core::NodeId Nb201Space::append_piece(core::Graph& g, core::NodeId x, const Arch& arch, std::size_t index) const {
+  if (index == 0) {
+    x = g.conv2d(x, {.out_channels = kStemChannels, .kernel = 3, .padding = 1}, "stem/conv");
+    return g.batch_norm(x, {}, "stem/bn");
   }
+  const std::size_t cell = index - 1;  // position in TinyNetwork.cells
+  if (is_reduction(cell)) return reduction_block(g, x, kStemChannels << stage_of(cell), cell);
+  x = infer_cell(g, x, arch, cell);
+  if (cell + 1 < kCells) return x;
   x = g.batch_norm(x, {}, "lastact/bn");
   x = g.unary(OpKind::kRelu, x, "lastact/relu");
   x = g.global_avg_pool(x, "global_pool");
   x = g.flatten(x, "flatten");
   x = g.linear(x, {.out_features = num_classes()}, "classifier");
-  g.mark_output(x);
-  return g;
+  return x;
 }
 
 void register_nb201(SpaceRegistry& registry) {

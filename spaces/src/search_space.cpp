@@ -27,6 +27,21 @@ void SearchSpace::validate(const Arch& arch) const {
       fail("{}: gene {} is {}, expected 0..{}", name(), i, arch.genes[i], choices[i] - 1);
 }
 
+void SearchSpace::piece_keys(const Arch&, std::vector<std::string>& keys) const { keys.clear(); }
+
+core::Graph SearchSpace::piece_graph(const Arch&, std::size_t index, std::int64_t) const {
+  fail("{}: the space does not cut its networks into pieces (asked for piece {})", name(), index);
+}
+
+core::Graph SearchSpace::chain_of_pieces(std::string name, const core::Shape& input, std::size_t first,
+                                         std::size_t last, const PieceAppender& append_piece) {
+  core::Graph g(std::move(name));
+  core::NodeId x = g.input(input, "input");
+  for (std::size_t piece = first; piece < last; ++piece) x = append_piece(g, x, piece);
+  g.mark_output(x);
+  return g;
+}
+
 bool SearchSpace::is_active(const Arch&, int) const { return true; }
 
 Arch SearchSpace::normalize(const Arch& arch) const { return arch; }

@@ -72,6 +72,10 @@ class FbnetSpace : public SearchSpace {
   /// `layer{l}/shuffle`, `layer{l}/add` (ConvBlocks), `layer{l}/skip/{conv,bn,relu}` (a skip that changes shape),
   /// then `header/{conv,bn,relu}`, `global_pool`, `flatten`, `classifier`.
   core::Graph to_graph(const Arch& arch, std::int64_t batch = 1) const override;
+  /// 24 pieces: `stem`, one per layer (`L<layer, two digits>:<block>`; a skip block where the shapes
+  /// agree has no ops), `header` (with pooling and classifier).
+  void piece_keys(const Arch& arch, std::vector<std::string>& keys) const override;
+  core::Graph piece_graph(const Arch& arch, std::size_t index, std::int64_t batch = 1) const override;
 
   const FbnetOptions& options() const { return options_; }
   std::int64_t num_classes() const;
@@ -79,7 +83,11 @@ class FbnetSpace : public SearchSpace {
   std::int64_t header_channels() const;
 
  private:
+  /// Appends piece `index` (see piece_keys) to `g`, reading `x`; returns the piece's output.
+  core::NodeId append_piece(core::Graph& g, core::NodeId x, const Arch& arch, std::size_t index) const;
+
   FbnetOptions options_;
+  std::vector<FbnetLayer> layers_;  ///< fbnet_layers(options_.dataset)
 };
 
 /// Registers "fbnet" in `registry` (called by space_registry()).

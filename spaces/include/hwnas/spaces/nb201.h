@@ -80,12 +80,19 @@ class Nb201Space : public SearchSpace {
   /// `cell{i}/{conv_a,conv_b,downsample}/...` for the two reduction blocks (i = 5, 11: the position in
   /// TinyNetwork.cells), then `lastact/{bn,relu}`, `global_pool`, `flatten`, `classifier`.
   core::Graph to_graph(const Arch& arch, std::int64_t batch = 1) const override;
+  /// 18 pieces: `stem`, the 17 entries of TinyNetwork.cells (`c<stage>:<genes>` for a searched cell,
+  /// `r<stage>` for a reduction block), the head (lastact, pooling, classifier) joined to the last cell.
+  void piece_keys(const Arch& arch, std::vector<std::string>& keys) const override;
+  core::Graph piece_graph(const Arch& arch, std::size_t index, std::int64_t batch = 1) const override;
 
   const Nb201Options& options() const { return options_; }
   std::int64_t num_classes() const;
   std::int64_t resolution() const;
 
  private:
+  /// Appends piece `index` (see piece_keys) to `g`, reading `x`; returns the piece's output.
+  core::NodeId append_piece(core::Graph& g, core::NodeId x, const Arch& arch, std::size_t index) const;
+
   Nb201Options options_;
 };
 

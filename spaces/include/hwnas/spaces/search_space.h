@@ -52,6 +52,20 @@ class SearchSpace {
   /// Lowers an architecture to the graph IR at batch size `batch`; the graph's single output is the logits.
   virtual core::Graph to_graph(const Arch& arch, std::int64_t batch = 1) const = 0;
 
+  /// The network of `arch` as a chain of pieces (stem, cells or blocks, head), so that a latency
+  /// predictor can price each distinct piece once for every candidate that shares it. Contract: piece i
+  /// reads exactly one tensor, the output of piece i-1 (the network input for piece 0), and no piece but
+  /// i+1 reads its output; building the pieces' ops in order gives to_graph(arch); two pieces of this
+  /// space object with equal keys have equal graphs. Replaces `keys` with one key per piece, or leaves it
+  /// empty when the space does not cut its networks (the default). Where to cut is the space's choice,
+  /// but a predictor must still check each cut against its fusion rules (a fused kernel may cross it).
+  virtual void piece_keys(const Arch& arch, std::vector<std::string>& keys) const;
+  /// Piece `index` of piece_keys(arch) at batch size `batch`: an input node of the shape the piece reads,
+  /// the piece's ops as to_graph() builds them, and one output (what the next piece reads; the logits for
+  /// the last). A piece without ops (an identity block) is its input marked as the output. Throws
+  /// hwnas::Error when the space has no pieces or `index` is out of range.
+  virtual core::Graph piece_graph(const Arch& arch, std::size_t index, std::int64_t batch = 1) const;
+
   /// Throws hwnas::Error unless every gene is in range (spaces with constraints between genes add them).
   virtual void validate(const Arch& arch) const;
   /// Whether `gene` changes the network of `arch` (a block slot past its stage's depth does not).
@@ -74,6 +88,14 @@ class SearchSpace {
   bool is_enumerable() const { return size() <= 1e6; }
   /// Every architecture in mixed-radix order (gene 0 most significant); throws unless enumerable.
   std::vector<Arch> enumerate() const;
+
+ protected:
+  /// For spaces whose networks are chains of pieces, to build to_graph() (all pieces) and piece_graph()
+  /// (one) alike: a graph named `name` with one input of shape `input`, pieces [first, last) appended in
+  /// order by `append_piece(graph, x, index)` (returning the piece's output), the last output marked.
+  using PieceAppender = std::function<core::NodeId(core::Graph&, core::NodeId, std::size_t)>;
+  static core::Graph chain_of_pieces(std::string name, const core::Shape& input, std::size_t first, std::size_t last,
+                                     const PieceAppender& append_piece);
 };
 
 using SpaceRegistry = core::Registry<SearchSpace, const SpaceOptions&>;
