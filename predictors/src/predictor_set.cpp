@@ -459,7 +459,7 @@ double PredictorSet::predict_kernels(const std::vector<Kernel>& kernels) const {
   const auto ms = kernel_latencies(kernels);
   double sum = 0;
   for (double v : ms) sum += v;
-  return correction_ ? correction_->apply(sum, kernels.size()) : sum;
+  return network_latency(sum, kernels.size());
 }
 
 std::vector<double> PredictorSet::predict_many(const std::vector<std::vector<Kernel>>& networks) const {
@@ -474,7 +474,7 @@ std::vector<double> PredictorSet::predict_many(const std::vector<std::vector<Ker
   for (const auto& net : networks) {
     double sum = 0;
     for (std::size_t i = 0; i < net.size(); ++i) sum += ms[at++];
-    out.push_back(correction_ ? correction_->apply(sum, net.size()) : sum);
+    out.push_back(network_latency(sum, net.size()));
   }
   return out;
 }

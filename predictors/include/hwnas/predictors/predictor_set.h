@@ -151,6 +151,11 @@ class PredictorSet {
   std::vector<double> kernel_latencies(const std::vector<Kernel>& kernels) const;
   /// A network's latency (ms): Σ kernel latencies, with the correction applied if one is set.
   double predict_kernels(const std::vector<Kernel>& kernels) const;
+  /// A network's latency (ms) from the sum of its `n_kernels` predicted kernel latencies: the sum itself,
+  /// or the correction applied to it if one is set.
+  double network_latency(double kernel_sum_ms, std::size_t n_kernels) const {
+    return correction_ ? correction_->apply(kernel_sum_ms, n_kernels) : kernel_sum_ms;
+  }
   /// predict_kernels() of many networks at once: the uncached kernels of all of them are grouped by
   /// serving regressor and each group evaluated in one batched call.
   std::vector<double> predict_many(const std::vector<std::vector<Kernel>>& networks) const;
