@@ -7,10 +7,15 @@
 // graph from its genes, "decompose" cuts it into kernels, "predict" sums the kernels' predicted
 // latencies with PredictorSet::predict_many, once with the cache emptied at the start of the pass
 // (cold: every distinct kernel goes through its MLP the first time it is seen) and once more (warm:
-// every kernel is a cache hit). "end to end" times predict_archs itself, as searches and
-// `hwnas predict --archs` call it: cold from an emptied cache, then warm. Medians of R repeats.
+// every kernel is a cache hit). "whole graphs" times predict_archs itself: cold from an emptied
+// cache, then warm. "by pieces" times ArchLatencyPredictor, as searches and `hwnas predict --archs`
+// call it: each distinct piece (an NB201 cell at a stage, an FBNet block at a layer) is built and
+// predicted once; cold starts from empty piece and kernel caches, warm predicts the same candidates
+// again, and "warm, new candidates" predicts as many other candidates (another seed) with the caches
+// the first two passes left. Medians of R repeats.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -39,14 +44,18 @@ double median(std::vector<double> v) {
 void bench_space(const predictors::PredictorSet& set, const std::string& name, std::size_t count, int repeats) {
   const auto space = spaces::make_space(name);
   spaces::Rng rng(1);
-  std::vector<spaces::Arch> archs;
+  std::vector<spaces::Arch> archs, others;
   for (std::size_t i = 0; i < count; ++i) archs.push_back(space->sample(rng));
+  for (std::size_t i = 0; i < count; ++i) others.push_back(space->sample(rng));
 
   auto& cache_owner = const_cast<predictors::PredictorSet&>(set);
   std::vector<double> graph_s, decompose_s, cold_s, warm_s, end_to_end_cold_s, end_to_end_warm_s;
+  std::vector<double> pieces_cold_s, pieces_warm_s, pieces_new_s;
+  predictors::PieceCacheStats piece_stats;
   std::size_t kernels = 0;
   std::uint64_t key_digest = 0;  // changes if decomposition or kernel keys change
   double checksum = 0;
+  double max_relative_gap = 0;  // by pieces vs whole graphs: summation order only
   for (int r = 0; r < repeats; ++r) {
     // Stages, chunk by chunk as predict_archs streams them; the first pass starts from an empty cache.
     cache_owner.clear_cache();
@@ -78,28 +87,49 @@ void bench_space(const predictors::PredictorSet& set, const std::string& name, s
     decompose_s.push_back(cut);
     cold_s.push_back(cold);
     warm_s.push_back(warm);
-    // The whole path as searches and `hwnas predict --archs` take it.
+    // Whole graphs, streamed.
     cache_owner.clear_cache();
     auto start = Clock::now();
-    checksum += predictors::predict_archs(set, *space, archs).front();
+    const auto whole = predictors::predict_archs(set, *space, archs);
     end_to_end_cold_s.push_back(seconds_since(start));
     start = Clock::now();
     checksum += predictors::predict_archs(set, *space, archs).front();
     end_to_end_warm_s.push_back(seconds_since(start));
+    // By pieces, as searches and `hwnas predict --archs` take it.
+    cache_owner.clear_cache();
+    start = Clock::now();
+    const predictors::ArchLatencyPredictor by_pieces(set, *space);
+    const auto pieces = by_pieces.predict(archs);
+    pieces_cold_s.push_back(seconds_since(start));
+    start = Clock::now();
+    checksum += by_pieces.predict(archs).front();
+    pieces_warm_s.push_back(seconds_since(start));
+    start = Clock::now();
+    checksum += by_pieces.predict(others).front();
+    pieces_new_s.push_back(seconds_since(start));
+    piece_stats = by_pieces.stats();
+    for (std::size_t i = 0; i < count; ++i)
+      max_relative_gap = std::max(max_relative_gap, std::abs(pieces[i] - whole[i]) / whole[i]);
   }
   const auto stats = set.cache_stats();
   const double n = static_cast<double>(count);
   fmt::print("{:<7} {:>6} candidates, {:.0f} kernels each, {} distinct kernels\n", name, count,
              static_cast<double>(kernels) / n, stats.entries);
   auto rate = [&](const char* what, double seconds) {
-    fmt::print("  {:<20}{:>10.0f} candidates/s  ({:.2f} us each)\n", what, n / seconds, 1e6 * seconds / n);
+    fmt::print("  {:<32}{:>10.0f} candidates/s  ({:.2f} us each)\n", what, n / seconds, 1e6 * seconds / n);
   };
   rate("graph", median(graph_s));
   rate("decompose", median(decompose_s));
   rate("predict, cold cache", median(cold_s));
   rate("predict, warm cache", median(warm_s));
-  rate("end to end, cold", median(end_to_end_cold_s));
-  rate("end to end, warm", median(end_to_end_warm_s));
+  rate("whole graphs, cold", median(end_to_end_cold_s));
+  rate("whole graphs, warm", median(end_to_end_warm_s));
+  rate("by pieces, cold", median(pieces_cold_s));
+  rate("by pieces, warm", median(pieces_warm_s));
+  rate("by pieces, warm, new candidates", median(pieces_new_s));
+  fmt::print("  by pieces: {} distinct pieces for {} candidates, {} predicted whole; largest gap to whole graphs "
+             "{:.1e}\n",
+             piece_stats.entries, 2 * count, piece_stats.whole, max_relative_gap);
   fmt::print("  (checksum {:.3f}, kernel key digest {:016x})\n", checksum, key_digest);
 }
 

@@ -10,8 +10,13 @@
 namespace hwnas::search {
 
 LatencyObjective::LatencyObjective(std::string name, std::shared_ptr<const predictors::PredictorSet> set,
-                                   std::string source)
-    : name_(std::move(name)), set_(std::move(set)), source_(std::move(source)) {}
+                                   std::string source, const spaces::SearchSpace& space)
+    : name_(std::move(name)),
+      set_(std::move(set)),
+      source_(std::move(source)),
+      by_pieces_(std::make_unique<predictors::ArchLatencyPredictor>(*set_, space)) {}
+
+LatencyObjective::~LatencyObjective() = default;
 
 std::string LatencyObjective::description() const {
   return fmt::format("predicted latency (ms) on {}, predictor set {}", set_->platform(), source_);
@@ -19,6 +24,7 @@ std::string LatencyObjective::description() const {
 
 std::vector<double> LatencyObjective::evaluate(const std::vector<spaces::Arch>& archs,
                                                const spaces::SearchSpace& space) const {
+  if (&space == &by_pieces_->space()) return by_pieces_->predict(archs);
   return predictors::predict_archs(*set_, space, archs);
 }
 
@@ -67,7 +73,7 @@ void register_latency_objective(ObjectiveRegistry& registry) {
                                                            context.space, wanted);
         auto set = std::make_shared<const predictors::PredictorSet>(
             predictors::PredictorSet::load(predictors::predictor_set_path(where)));
-        return std::make_unique<LatencyObjective>(spec.name, std::move(set), wanted);
+        return std::make_unique<LatencyObjective>(spec.name, std::move(set), wanted, context.space);
       },
       "predicted latency in ms from a kernel predictor set or a device from `hwnas calibrate` (option: predictors, "
       "default: the config's target)");

@@ -17,18 +17,23 @@
 
 namespace hwnas::predictors {
 class PredictorSet;
+class ArchLatencyPredictor;
 }
 
 namespace hwnas::search {
 
 class LatencyObjective final : public Objective {
  public:
-  LatencyObjective(std::string name, std::shared_ptr<const predictors::PredictorSet> set, std::string source);
+  /// Predicts architectures of `space` (which must outlive the objective) with `set`.
+  LatencyObjective(std::string name, std::shared_ptr<const predictors::PredictorSet> set, std::string source,
+                   const spaces::SearchSpace& space);
+  ~LatencyObjective() override;
   std::string name() const override { return name_; }
   Direction direction() const override { return Direction::kMinimize; }
   std::string description() const override;
-  /// Each architecture's graph at batch 1, decomposed and predicted in batched calls (predict_archs;
-  /// the set's kernel cache makes repeated kernels free across batches and threads).
+  /// Each architecture's graph at batch 1, decomposed and predicted in batched calls, a piece (cell,
+  /// block) at a time for the space given at construction (ArchLatencyPredictor: a piece shared by many
+  /// candidates is priced once), as a whole graph for any other (predict_archs).
   std::vector<double> evaluate(const std::vector<spaces::Arch>& archs,
                                const spaces::SearchSpace& space) const override;
 
@@ -36,6 +41,7 @@ class LatencyObjective final : public Objective {
   std::string name_;
   std::shared_ptr<const predictors::PredictorSet> set_;
   std::string source_;
+  std::unique_ptr<predictors::ArchLatencyPredictor> by_pieces_;
 };
 
 /// Registers kind "predictor" (option `predictors`: a shipped platform name, a predictor set directory
