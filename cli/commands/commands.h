@@ -14,10 +14,12 @@ void add_search_command(CLI::App& app);
 void add_import_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
+void add_proxies_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
 
-/// Non-zero when the search was interrupted (130, as a shell reports SIGINT), so scripts can tell.
+/// Non-zero when a long verb (search, proxies) was interrupted (130, as a shell reports SIGINT), so
+/// scripts can tell.
 extern int search_exit_code;
 
 inline void add_all_commands(CLI::App& app) {
@@ -30,6 +32,7 @@ inline void add_all_commands(CLI::App& app) {
   add_import_command(app);
   add_train_command(app);
   add_predict_command(app);
+  add_proxies_command(app);
   add_eval_command(app);
   add_calibrate_command(app);
 }

@@ -5,6 +5,7 @@
 
 #include "commands/commands.h"
 #include "commands/model_arguments.h"
+#include "commands/space_arguments.h"
 #include "hwnas/core/csv.h"
 #include "hwnas/core/error.h"
 #include "hwnas/predictors/arch_latency.h"
@@ -30,21 +31,6 @@ void print_kernels(const predictors::PredictorSet& set, const std::vector<predic
                set.serving_type(kernels[i].type), c.h ? c.h : c.seq_len, c.w, c.cin, c.cout, c.kernel, c.stride, ms[i],
                100 * ms[i] / total);
   }
-}
-
-/// Reads the architectures of an `arch` column, naming the line of one the space does not know.
-std::vector<spaces::Arch> read_arch_column(const std::string& file, const spaces::SearchSpace& space) {
-  const core::CsvTable table = core::read_csv(file);
-  const auto column = static_cast<std::size_t>(table.require_column("arch"));
-  std::vector<spaces::Arch> archs;
-  for (std::size_t r = 0; r < table.rows.size(); ++r) {
-    try {
-      archs.push_back(space.from_string(table.rows[r][column]));
-    } catch (const Error& e) {
-      fail("{}:{}: {}", file, table.lines[r], e.what());
-    }
-  }
-  return archs;
 }
 
 void write_latencies(const spaces::SearchSpace& space, const std::vector<spaces::Arch>& archs,
@@ -121,7 +107,7 @@ void add_predict_command(CLI::App& app) {
     const auto space = args->model.space.make();
     const auto start = std::chrono::steady_clock::now();
     const std::vector<spaces::Arch> archs = read_arch_column(args->archs, *space);
-    const auto ms = predictors::predict_archs(set, *space, archs);
+    const auto ms = predictors::ArchLatencyPredictor(set, *space).predict(archs);
     write_latencies(*space, archs, ms, args->out);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print(stderr, "predicted {} architectures of {} on {} in {:.3f}s\n", ms.size(), space->name(), set.platform(),

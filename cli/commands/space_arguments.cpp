@@ -1,5 +1,6 @@
 #include "commands/space_arguments.h"
 
+#include "hwnas/core/csv.h"
 #include "hwnas/core/error.h"
 
 namespace hwnas::cli {
@@ -18,6 +19,20 @@ std::unique_ptr<spaces::SearchSpace> SpaceArguments::make() const {
     parsed[option.substr(0, eq)] = option.substr(eq + 1);
   }
   return spaces::make_space(space, parsed);
+}
+
+std::vector<spaces::Arch> read_arch_column(const std::string& file, const spaces::SearchSpace& space) {
+  const core::CsvTable table = core::read_csv(file);
+  const auto column = static_cast<std::size_t>(table.require_column("arch"));
+  std::vector<spaces::Arch> archs;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    try {
+      archs.push_back(space.from_string(table.rows[r][column]));
+    } catch (const Error& e) {
+      fail("{}:{}: {}", file, table.lines[r], e.what());
+    }
+  }
+  return archs;
 }
 
 }  // namespace hwnas::cli

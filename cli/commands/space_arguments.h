@@ -20,4 +20,8 @@ struct SpaceArguments {
   std::unique_ptr<spaces::SearchSpace> make() const;
 };
 
+/// The architectures of the `arch` column of a CSV file, in file order; throws hwnas::Error naming the
+/// file and line of one `space` does not know.
+std::vector<spaces::Arch> read_arch_column(const std::string& file, const spaces::SearchSpace& space);
+
 }  // namespace hwnas::cli

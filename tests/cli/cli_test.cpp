@@ -8,9 +8,14 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "hwnas/core/cost.h"
+#include "hwnas/core/csv.h"
+#include "hwnas/spaces/nb201.h"
 
 namespace {
 
@@ -257,6 +262,48 @@ TEST(Cli, CalibratePlatformRejectsBadArgumentsBeforeMeasuring) {
   expect_one_clear_error("calibrate --platform libtorch-cpu-t1 --samples 3 --out " + out, "--samples 3");
   expect_one_clear_error("calibrate --out " + out, "--platform");
   expect_one_clear_error("calibrate --platform libtorch-cpu-t1 --pool " + out + " --out " + out, out);
+}
+
+TEST(Cli, PrecomputesAProxyTableAndResumesIt) {
+  ScratchDir dir;
+  const auto out = dir.path / "proxies.csv";
+  const std::string command =
+      "proxies --space nb201 --sample 4 --proxies params,flops,l2_norm,synflow --jobs 2 --out " + out.string();
+  const CliRun run = hwnas(command);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(contains(run.output, "4 rows computed, 0 reused")) << run.output;
+
+  const hwnas::core::CsvTable table = hwnas::core::read_csv(out);
+  EXPECT_EQ(table.header, (std::vector<std::string>{"arch", "synflow", "l2_norm", "params", "flops"}));
+  ASSERT_EQ(table.rows.size(), 4u);
+  const hwnas::spaces::Nb201Space space;
+  std::set<std::string> archs;
+  for (const auto& row : table.rows) {
+    archs.insert(row[0]);
+    // params and flops are the IR's counts of one sample, in millions (proxies of the untrained net).
+    const hwnas::core::OpCost cost = hwnas::core::graph_cost(space.to_graph(space.from_string(row[0]), 1));
+    EXPECT_EQ(std::stod(row[3]), static_cast<double>(cost.params) / 1e6) << row[0];
+    EXPECT_EQ(std::stod(row[4]), cost.flops / 1e6) << row[0];
+    EXPECT_GT(std::stod(row[1]), 0) << row[0];
+    EXPECT_GT(std::stod(row[2]), 0) << row[0];
+  }
+  EXPECT_EQ(archs.size(), 4u);  // distinct
+
+  // The same command again finds every row and computes nothing.
+  const std::string before = read_file(out);
+  const CliRun again = hwnas(command);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(contains(again.output, "0 rows computed, 4 reused")) << again.output;
+  EXPECT_EQ(read_file(out), before);
+
+  expect_one_clear_error("proxies --space nb201 --sample 4 --proxies params,synflw --out " + out.string(),
+                         "unknown zero-cost proxy 'synflw'; valid: grad_norm");
+  expect_one_clear_error("proxies --space nb201 --sample 4 --proxies params --out " + out.string(),
+                         "holds the proxies synflow,l2_norm,params,flops but params were requested");
+  expect_one_clear_error("proxies --space fbnet --all --out " + (dir.path / "fbnet.csv").string(), "--all");
+  expect_one_clear_error("proxies --space nb201 --out " + (dir.path / "none.csv").string(),
+                         "exactly one of --all, --archs FILE.csv, --sample N");
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "fbnet.csv"));
 }
 
 }  // namespace

@@ -1,13 +1,16 @@
-// Proxy tables: CSV round trip and the errors that name the bad row.
+// Proxy tables: CSV round trip and the errors that name the bad row; the resumable, parallel
+// computation of a table (ProxyTableAppender, compute_proxy_table).
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "hwnas/core/error.h"
+#include "hwnas/core/interrupt.h"
 #include "hwnas/predictors/proxies/proxy_table.h"
 #include "hwnas/spaces/nb201.h"
 
@@ -98,6 +101,179 @@ TEST(ProxyTable, MismatchedRowsAreRejectedOnWrite) {
   EXPECT_THROW(write_proxy_csv(temp_file("w.csv"), space, archs, scores), Error);
   scores.pop_back();
   EXPECT_THROW(write_proxy_csv(temp_file("w.csv"), space, archs, scores), Error);
+}
+
+// ----- compute_proxy_table: resumable and parallel -----
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// `n` distinct NB201 architectures.
+std::vector<spaces::Arch> distinct_archs(const spaces::SearchSpace& space, std::size_t n, std::uint64_t seed) {
+  spaces::Rng rng(seed);
+  std::vector<spaces::Arch> archs;
+  while (archs.size() < n) {
+    const auto arch = space.sample(rng);
+    if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
+  }
+  return archs;
+}
+
+// The cheap proxies (no data pass) of the issue: a few milliseconds per NB201 arch.
+const std::vector<std::string> kCheap = {"params", "flops", "l2_norm", "synflow"};
+
+ProxyTableOptions quiet(std::size_t jobs) {
+  ProxyTableOptions options;
+  options.jobs = jobs;
+  options.handle_signals = false;
+  return options;
+}
+
+/// A fresh table file computed in one uninterrupted run.
+std::string uninterrupted(const std::string& name, const spaces::SearchSpace& space,
+                          const std::vector<spaces::Arch>& archs, const std::vector<std::string>& proxies,
+                          const ProxyTableOptions& options) {
+  const auto path = temp_file(name);
+  fs::remove(path);
+  ProxyTableAppender table(path, space, proxies);
+  const auto report = compute_proxy_table(table, archs, options);
+  EXPECT_TRUE(report.complete);
+  EXPECT_EQ(report.computed, archs.size());
+  return read_text(path);
+}
+
+TEST(ProxyTableRun, ResumingAKilledRunGivesExactlyTheUninterruptedTable) {
+  const spaces::Nb201Space space;
+  const auto all = distinct_archs(space, 6, 5);
+  const std::vector<spaces::Arch> archs(all.begin(), all.begin() + 5);
+  const spaces::Arch other = all[5];  // not requested: its row must survive the runs
+  const std::string expected = uninterrupted("whole.csv", space, archs, kCheap, quiet(1));
+  // The uninterrupted table is the requested rows in order, with the requested columns.
+  const ProxyTable whole = read_proxy_csv(temp_file("whole.csv"), space);
+  EXPECT_EQ(whole.archs, archs);
+  EXPECT_EQ(whole.scores[0].names(), (std::vector<std::string>{"synflow", "l2_norm", "params", "flops"}));
+  const std::string other_table = uninterrupted("other.csv", space, {other}, kCheap, quiet(1));
+  const std::string other_row = other_table.substr(other_table.find('\n') + 1);
+
+  const auto path = temp_file("resumed.csv");
+  fs::remove(path);
+  {
+    ProxyTableAppender table(path, space, kCheap);
+    compute_proxy_table(table, {other}, quiet(1));
+  }
+  {
+    // Stopped after two rows (as Ctrl-C does): the file is a valid table of what was done.
+    ProxyTableOptions options = quiet(1);
+    options.on_progress = [](const ProxyTableProgress& p) {
+      if (p.computed == 2) core::InterruptGuard::request();
+    };
+    ProxyTableAppender table(path, space, kCheap);
+    const auto report = compute_proxy_table(table, archs, options);
+    EXPECT_TRUE(report.interrupted);
+    EXPECT_FALSE(report.complete);
+    EXPECT_EQ(report.computed, 2u);
+    EXPECT_EQ(report.other_rows, 1u);
+    const ProxyTable partial = read_proxy_csv(path, space);
+    EXPECT_EQ(partial.archs, (std::vector<spaces::Arch>{other, archs[0], archs[1]}));
+  }
+  // Then a kill in the middle of writing the third row: half of its line, no newline.
+  std::vector<std::string> lines;
+  std::istringstream in(expected);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 6u);  // header and five rows
+  const std::string& third = lines[3];
+  ASSERT_EQ(third.rfind(space.to_string(archs[2]) + ",", 0), 0u) << third;
+  std::ofstream(path, std::ios::app | std::ios::binary) << third.substr(0, third.size() / 2);
+
+  ProxyTableAppender table(path, space, kCheap);
+  EXPECT_TRUE(table.dropped_truncated_line());
+  EXPECT_EQ(table.size(), 3u);
+  const auto report = compute_proxy_table(table, archs, quiet(1));
+  EXPECT_TRUE(report.complete);
+  EXPECT_FALSE(report.interrupted);
+  EXPECT_EQ(report.reused, 2u);
+  EXPECT_EQ(report.computed, 3u);
+  EXPECT_EQ(report.other_rows, 1u);
+  EXPECT_EQ(report.seconds.size(), 3u);
+  // Byte for byte the uninterrupted table (so bit-identical values), then the row kept from before.
+  EXPECT_EQ(read_text(path), expected + other_row);
+
+  // Run again: nothing to compute, the file unchanged.
+  ProxyTableAppender again(path, space, kCheap);
+  EXPECT_FALSE(again.dropped_truncated_line());
+  const auto nothing = compute_proxy_table(again, archs, quiet(2));
+  EXPECT_EQ(nothing.computed, 0u);
+  EXPECT_EQ(nothing.reused, 5u);
+  EXPECT_EQ(read_text(path), expected + other_row);
+}
+
+TEST(ProxyTableRun, AHeaderCutShortStartsAFreshTable) {
+  const spaces::Nb201Space space;
+  const auto path = temp_file("cut_header.csv");
+  write_text(path, "arch,synfl");
+  ProxyTableAppender table(path, space, {"params"});
+  EXPECT_TRUE(table.dropped_truncated_line());
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(read_text(path), "arch,params\n");
+}
+
+TEST(ProxyTableRun, MismatchedProxyColumnsAreRefusedNamingBoth) {
+  const spaces::Nb201Space space;
+  const auto path = temp_file("columns.csv");
+  fs::remove(path);
+  { ProxyTableAppender table(path, space, {"flops", "params"}); }
+  EXPECT_EQ(read_text(path), "arch,params,flops\n");
+  std::string message;
+  try {
+    ProxyTableAppender table(path, space, {"params", "synflow"});
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("holds the proxies params,flops but synflow,params were requested"), std::string::npos)
+      << message;
+  EXPECT_EQ(read_text(path), "arch,params,flops\n");  // untouched
+
+  // The same columns in another order are the same table (rewritten in the fixed order).
+  write_text(path, "flops,arch,params\n");
+  ProxyTableAppender reordered(path, space, {"params", "flops"});
+  EXPECT_EQ(read_text(path), "arch,params,flops\n");
+
+  try {
+    canonical_proxy_names({"params", "synflw"});
+    ADD_FAILURE() << "an unknown proxy name was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown zero-cost proxy 'synflw'; valid: grad_norm, snip"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(canonical_proxy_names({"params", "params"}), Error);
+}
+
+TEST(ProxyTableRun, TwoJobsGiveTheTableOfOne) {
+  // With a data pass too (grad_norm and snip: forward and backward of a batch of 2), so that LibTorch
+  // runs convolutions on both threads at once.
+  const spaces::Nb201Space space;
+  const auto archs = distinct_archs(space, 6, 9);
+  const std::vector<std::string> proxies = {"grad_norm", "snip", "synflow", "l2_norm", "params", "flops"};
+  ProxyTableOptions one = quiet(1), two = quiet(2);
+  one.proxy.batch_size = two.proxy.batch_size = 2;
+  const std::string serial = uninterrupted("jobs1.csv", space, archs, proxies, one);
+  const std::string parallel = uninterrupted("jobs2.csv", space, archs, proxies, two);
+  EXPECT_EQ(parallel, serial);
+
+  // Stopped after the first row with two jobs: at most the row in flight on the other thread follows.
+  const auto path = temp_file("jobs2_stopped.csv");
+  fs::remove(path);
+  two.on_progress = [](const ProxyTableProgress&) { core::InterruptGuard::request(); };
+  ProxyTableAppender table(path, space, proxies);
+  const auto report = compute_proxy_table(table, archs, two);
+  EXPECT_TRUE(report.interrupted);
+  EXPECT_GE(report.computed, 1u);
+  EXPECT_LE(report.computed, 2u);
+  EXPECT_EQ(read_proxy_csv(path, space).archs.size(), report.computed);
 }
 
 }  // namespace

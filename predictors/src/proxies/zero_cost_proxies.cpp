@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <mutex>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
@@ -58,15 +59,33 @@ Wanted resolve(const std::vector<std::string>& requested) {
 }
 
 // LibTorch on one thread for bit-identical reductions; the caller's setting comes back afterwards.
+// The setting is per thread (OpenMP's), but at::set_num_threads also stores a process-wide value that
+// new threads start from, so guards on concurrent threads raced: one could save another's 1 and
+// restore it for good. Hence one shared count: the first guard in saves the setting, every guard sets
+// 1 on its own thread and puts that saved setting back on it when it leaves, so the process-wide value
+// ends as the first guard found it.
 class SingleThread {
  public:
-  SingleThread() : saved_(at::get_num_threads()) { at::set_num_threads(1); }
-  ~SingleThread() { at::set_num_threads(saved_); }
+  SingleThread() {
+    std::lock_guard lock(mutex_);
+    // Always asked: a thread's first get_num_threads() initialises its setting from the process-wide
+    // value, which would otherwise happen later, inside an op, and undo the 1 set here.
+    const int current = at::get_num_threads();
+    if (active_++ == 0) saved_ = current;
+    at::set_num_threads(1);
+  }
+  ~SingleThread() {
+    std::lock_guard lock(mutex_);
+    --active_;
+    at::set_num_threads(saved_);
+  }
   SingleThread(const SingleThread&) = delete;
   SingleThread& operator=(const SingleThread&) = delete;
 
  private:
-  int saved_;
+  static inline std::mutex mutex_;
+  static inline int active_ = 0;
+  static inline int saved_ = 1;
 };
 
 // Independent random streams from one user seed (splitmix64 of seed and stream index).
