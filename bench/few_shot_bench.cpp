@@ -6,22 +6,26 @@
 // every device of the public table except titanx_1, titanx_32, titanx_256 (titanx_64 for FBNet) and
 // gold_6240; each of those is then calibrated from N = 10 and N = 20 randomly drawn measured
 // architectures and scored over all architectures of the table: Spearman rank correlation and the
-// share within ±10%, mean over D draws (default 5). Side by side: the few-shot predictor with and
-// without the local-platform latency feature, the most correlated training device alone (affinely
-// mapped), and FLOPs. Published (mean Spearman over their test devices): HELP NB201 0.932 (10
-// samples), NASFLAT NB201 0.959, HELP FBNet 0.910.
+// share within ±10%, mean over D draws (default 5). Side by side, the encodings the design was chosen
+// between (arch_encoding.h): genes alone (the papers' encoding), + the latency the local kernel
+// predictors give, + the kernel mix, + a zero-cost proxy from the shipped tables (data/proxies): synflow
+// or l2_norm (the default encoding, default_encoding_options); then the most correlated training device alone (affinely mapped) and FLOPs. Published (mean Spearman
+// over their test devices): HELP NB201 0.932 (10 samples), NASFLAT NB201 0.959, HELP FBNet 0.910.
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <random>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "hwnas/core/cost.h"
 #include "hwnas/core/error.h"
 #include "hwnas/predictors/few_shot/arch_encoding.h"
 #include "hwnas/predictors/few_shot/few_shot_predictor.h"
 #include "hwnas/predictors/predictor_set.h"
 #include "hwnas/predictors/predictor_sets.h"
+#include "hwnas/predictors/proxies/proxy_table.h"
 #include "hwnas/predictors/regressors/accuracy.h"
 
 using namespace hwnas;
@@ -47,29 +51,52 @@ std::vector<double> rows_of(const std::vector<double>& encoded, std::size_t dim,
   return out;
 }
 
+// One encoding of the architectures under comparison, with its device heads pre-trained.
+struct Variant {
+  std::string label;
+  std::size_t dim = 0;
+  std::vector<double> encoded;
+  DeviceHeads heads;
+};
+
+Variant make_variant(std::string label, const spaces::SearchSpace& space, const DeviceLatencyTable& table,
+                     std::shared_ptr<const PredictorSet> local, EncodingOptions options) {
+  const auto start = std::chrono::steady_clock::now();
+  const ArchEncoder encoder(space, std::move(local), std::move(options));
+  Variant v{std::move(label), encoder.size(), encoder.encode(table.archs), {}};
+  v.heads = pretrain_device_heads(table, v.encoded, v.dim, validation_devices(space.name()));
+  fmt::print("  {:<18} {:>3} features, encoded and pre-trained in {:.1f}s\n", v.label, v.dim,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return v;
+}
+
 void bench_space(const std::string& name, int draws, std::shared_ptr<const PredictorSet> local) {
   const auto space = spaces::make_space(name);
   const auto table = load_device_latency_table(*space);
-  const auto start = std::chrono::steady_clock::now();
-  const ArchEncoder with_local(*space, local), without_local(*space, nullptr);
-  const auto x_local = with_local.encode(table.archs);
-  const double encode_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const auto x_plain = without_local.encode(table.archs);
-  const auto validation = validation_devices(name);
-  const auto heads_local = pretrain_device_heads(table, x_local, with_local.size(), validation);
-  const auto heads_plain = pretrain_device_heads(table, x_plain, without_local.size(), validation);
-  fmt::print("{}: {} architectures, {} training devices; encoding with local predictions took {:.1f}s\n", name,
-             table.archs.size(), heads_local.devices.size(), encode_s);
-  fmt::print("{:<12} {:>3}  {:>17} {:>17} {:>17} {:>17}\n", "device", "N", "few-shot+local", "few-shot",
-             "closest device", "FLOPs");
-  const std::size_t flops_col = with_local.size() - 2;
+  const auto proxies = shipped_proxy_table(*space);
+  if (!proxies) hwnas::fail("no shipped proxy table for {} (data/proxies/{}.csv)", name, name);
+  fmt::print("{}: {} architectures, pre-training on every device but {}\n", name, table.archs.size(),
+             fmt::join(validation_devices(name), ", "));
+  std::vector<Variant> variants;
+  variants.push_back(make_variant("genes", *space, table, nullptr, {}));
+  variants.push_back(make_variant("+local", *space, table, local, {}));
+  variants.push_back(make_variant("+local+kernels", *space, table, local, {.kernel_mix = true}));
+  variants.push_back(make_variant("+local+synflow", *space, table, local, {.proxies = {"synflow"}, .proxy_table = proxies}));
+  variants.push_back(make_variant("+local+l2 (dflt)", *space, table, local, default_encoding_options(*space)));
+  const Variant& reference = variants.back();  // the closest-device baseline sees the default encoding
+
+  fmt::print("{:<11} {:>3}", "device", "N");
+  for (const auto& v : variants) fmt::print(" {:>17}", v.label);
+  fmt::print(" {:>17} {:>6}\n", "closest device", "FLOPs");
   std::vector<double> flops;
-  for (std::size_t r = 0; r < table.archs.size(); ++r) flops.push_back(x_local[r * with_local.size() + flops_col]);
+  for (const auto& arch : table.archs) flops.push_back(core::graph_cost(space->to_graph(arch, 1)).flops);
+  const auto validation = validation_devices(name);
+  auto cell = [](const Score& v) { return fmt::format("{:.3f} / {:5.1f}%", v.spearman, 100 * v.within_10); };
   for (std::size_t n : {std::size_t{10}, std::size_t{20}}) {
-    Score mean[4];
+    std::vector<Score> mean(variants.size() + 2);
     for (const auto& device : validation) {
       const auto& truth = table.latency[table.device_index(device)];
-      Score s[4];
+      std::vector<Score> s(variants.size() + 2);
       std::mt19937_64 rng(1234);
       for (int d = 0; d < draws; ++d) {
         std::vector<std::size_t> rows;
@@ -81,32 +108,26 @@ void bench_space(const std::string& name, int draws, std::shared_ptr<const Predi
         std::vector<double> y;
         for (std::size_t r : rows) y.push_back(truth[r]);
         const double w = 1.0 / draws;
-        s[0].add(score(calibrate_few_shot(heads_local, rows_of(x_local, with_local.size(), rows), y, with_local.size())
-                           .predict(x_local),
-                       truth),
-                 w);
-        s[1].add(score(calibrate_few_shot(heads_plain, rows_of(x_plain, without_local.size(), rows), y,
-                                          without_local.size())
-                           .predict(x_plain),
-                       truth),
-                 w);
-        s[2].add(score(reference_device_only(heads_local, rows_of(x_local, with_local.size(), rows), y,
-                                             with_local.size())
-                           .predict(x_local),
-                       truth),
-                 w);
+        for (std::size_t k = 0; k < variants.size(); ++k) {
+          const Variant& v = variants[k];
+          s[k].add(score(calibrate_few_shot(v.heads, rows_of(v.encoded, v.dim, rows), y, v.dim).predict(v.encoded), truth),
+                   w);
+        }
+        s[variants.size()].add(
+            score(reference_device_only(reference.heads, rows_of(reference.encoded, reference.dim, rows), y, reference.dim)
+                      .predict(reference.encoded),
+                  truth),
+            w);
       }
-      s[3] = {spearman(flops, truth), 0};
-      auto cell = [](const Score& v) { return fmt::format("{:.3f} / {:5.1f}%", v.spearman, 100 * v.within_10); };
-      fmt::print("{:<12} {:>3}  {:>17} {:>17} {:>17} {:>17}\n", device, n, cell(s[0]), cell(s[1]), cell(s[2]),
-                 fmt::format("{:.3f}", s[3].spearman));
-      for (int k = 0; k < 4; ++k) mean[k].add(s[k], 1.0 / static_cast<double>(validation.size()));
+      s.back() = {spearman(flops, truth), 0};
+      fmt::print("{:<11} {:>3}", device, n);
+      for (std::size_t k = 0; k <= variants.size(); ++k) fmt::print(" {:>17}", cell(s[k]));
+      fmt::print(" {:>6.3f}\n", s.back().spearman);
+      for (std::size_t k = 0; k < s.size(); ++k) mean[k].add(s[k], 1.0 / static_cast<double>(validation.size()));
     }
-    fmt::print("{:<12} {:>3}  {:>17} {:>17} {:>17} {:>17}\n", "mean", n,
-               fmt::format("{:.3f} / {:5.1f}%", mean[0].spearman, 100 * mean[0].within_10),
-               fmt::format("{:.3f} / {:5.1f}%", mean[1].spearman, 100 * mean[1].within_10),
-               fmt::format("{:.3f} / {:5.1f}%", mean[2].spearman, 100 * mean[2].within_10),
-               fmt::format("{:.3f}", mean[3].spearman));
+    fmt::print("{:<11} {:>3}", "mean", n);
+    for (std::size_t k = 0; k <= variants.size(); ++k) fmt::print(" {:>17}", cell(mean[k]));
+    fmt::print(" {:>6.3f}\n", mean.back().spearman);
   }
   fmt::print("(Spearman / share within ±10%, mean of the draws; published: HELP NB201 0.932 with 10 samples, "
              "NASFLAT 0.959, HELP FBNet 0.910)\n\n");

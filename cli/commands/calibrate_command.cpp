@@ -62,7 +62,7 @@ void calibrate_device(const CalibrateArgs& args) {
   const auto measured = predictors::read_measured_archs(args.measurements, *space);
   auto local = std::make_shared<const predictors::PredictorSet>(
       predictors::PredictorSet::load(predictors::predictor_set_path(args.local)));
-  const predictors::ArchEncoder encoder(*space, local);
+  const predictors::ArchEncoder encoder(*space, local, predictors::default_encoding_options(*space));
   fmt::print(stderr, "pre-training on {} devices x {} architectures of the public {} table...\n", table.devices.size(),
              table.archs.size(), space->name());
   const auto heads = predictors::pretrain_device_heads(table, encoder.encode(table.archs), encoder.size(), {});

@@ -62,6 +62,13 @@ TEST(FewShot, AHeldOutDeviceCalibratedFromTwentySamplesRanksBetterThanFlops) {
   EXPECT_EQ(FewShotDevice::load(dir).predict(some), device.predict(some));
   std::filesystem::remove_all(dir);
   EXPECT_NE(error_of([] { FewShotDevice::load("/nonexistent"); }).find("/nonexistent"), std::string::npos);
+  // A manifest naming a feature this build cannot compute: one error naming the device and the feature.
+  FewShotDevice odd = named;
+  odd.local_predictors = "libtorch-cpu-t1";
+  odd.feature_names.back() = "zc:no_such_proxy";
+  const std::string odd_error = error_of([&] { odd.encoder(*space, "DEVICE-DIR"); });
+  EXPECT_NE(odd_error.find("DEVICE-DIR"), std::string::npos) << odd_error;
+  EXPECT_NE(odd_error.find("no_such_proxy"), std::string::npos) << odd_error;
   sample_y.resize(4);
   sample_x.resize(4 * dim);
   EXPECT_NE(error_of([&] { calibrate_few_shot(heads, sample_x, sample_y, dim); }).find("at least 5"), std::string::npos);

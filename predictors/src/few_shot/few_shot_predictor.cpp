@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <numeric>
+#include <optional>
 
 #include <Eigen/Dense>
 #include <nlohmann/json.hpp>
@@ -156,8 +157,16 @@ FewShotDevice calibrate_few_shot(const DeviceHeads& heads, const std::vector<dou
 ArchEncoder FewShotDevice::encoder(const spaces::SearchSpace& space_to_encode, const std::string& where) const {
   if (space_to_encode.name() != space)
     fail("few-shot device {} was calibrated for space '{}', not '{}'", where, space, space_to_encode.name());
-  ArchEncoder encoder(space_to_encode, std::make_shared<const PredictorSet>(
-                                           PredictorSet::load(predictor_set_path(local_predictors))));
+  EncodingOptions options = EncodingOptions::from_feature_names(feature_names);
+  if (!options.proxies.empty()) options.proxy_table = shipped_proxy_table(space_to_encode);
+  auto local = std::make_shared<const PredictorSet>(PredictorSet::load(predictor_set_path(local_predictors)));
+  std::optional<ArchEncoder> built;
+  try {
+    built.emplace(space_to_encode, std::move(local), std::move(options));
+  } catch (const Error& e) {
+    fail("few-shot device {}: its features cannot be rebuilt: {}", where, e.what());
+  }
+  ArchEncoder encoder = std::move(*built);
   if (encoder.feature_names() != feature_names)
     fail("few-shot device {} was calibrated with another encoding of {} (local predictors '{}' changed?): calibrate "
          "it again",

@@ -1,8 +1,11 @@
 #pragma once
 /// What the few-shot latency predictor sees of an architecture: its genes one-hot (the papers'
 /// architecture encoding), and what hwnas knows and they did not: the latency its kernel predictors
-/// give on a local platform, and the network's FLOPs and parameters (logs, since device latencies
-/// scale multiplicatively).
+/// give on a local platform, the network's FLOPs and parameters, and optionally its kernel mix and
+/// zero-cost proxies. Magnitudes enter as logs, since device latencies scale multiplicatively.
+///
+/// The feature names are the contract: a calibrated device stores them, and the options that produce
+/// them are read back from them (EncodingOptions::from_feature_names).
 
 #include <memory>
 #include <string>
@@ -12,22 +15,58 @@
 
 namespace hwnas::predictors {
 
+class ArchLatencyPredictor;
 class PredictorSet;
+struct ProxyTable;
+
+/// The optional feature groups (the local latency is there whenever a local predictor set is given).
+struct EncodingOptions {
+  /// Per kernel family (conv, dwconv, dense, pool, elementwise) of the network cut by the local set's
+  /// fusion rules (no fusion without a set): log(1 + kernels), log(1 + MFLOPs), log(1 + MB moved).
+  bool kernel_mix = false;
+  /// Zero-cost proxies (names from proxy_names()) as log(1 + |value|): looked up in `proxy_table`,
+  /// else computed with the default ProxyOptions (batch 64, seed 0: what the shipped tables hold).
+  std::vector<std::string> proxies;
+  std::shared_ptr<const ProxyTable> proxy_table;
+
+  /// The options whose encoding has these feature names (its proxy table left empty).
+  static EncodingOptions from_feature_names(const std::vector<std::string>& names);
+};
+
+/// The shipped proxy table of `space` (data/proxies/<space>.csv: all NB201 cells, the public FBNet
+/// sample), or null for a space without one.
+std::shared_ptr<const ProxyTable> shipped_proxy_table(const spaces::SearchSpace& space);
+
+/// The encoding `hwnas calibrate` uses, chosen by measurement (bench/few_shot_bench, HELP's validation
+/// devices): the local latency plus the l2_norm proxy, from the shipped table where it has the
+/// architecture. On NB201 it lifts the share within ±10% from 87.0% to 88.8% (N = 10) and 87.9% to 89.8%
+/// (N = 20) over the local latency alone, at equal Spearman; synflow adds nothing; the kernel mix helps
+/// at N = 20 but loses on titanx_256 at N = 10. FBNet is at 99.4-99.6% with every encoding.
+EncodingOptions default_encoding_options(const spaces::SearchSpace& space);
 
 class ArchEncoder {
  public:
   /// `local` may be null: the encoding then has no local-latency feature.
-  ArchEncoder(const spaces::SearchSpace& space, std::shared_ptr<const PredictorSet> local);
+  ArchEncoder(const spaces::SearchSpace& space, std::shared_ptr<const PredictorSet> local,
+              EncodingOptions options = {});
+  ~ArchEncoder();
+  ArchEncoder(ArchEncoder&&) noexcept;
 
-  /// "bias", "g<i>=<choice>" per gene and choice, then "log_local_ms", "log_mflops", "log_mparams".
+  /// "bias", "g<i>=<choice>" per gene and choice, then "log_local_ms", "log_mflops", "log_mparams",
+  /// then "k:<family>:<count|mflops|mb>" and "zc:<proxy>" when asked for.
   const std::vector<std::string>& feature_names() const { return names_; }
   std::size_t size() const { return names_.size(); }
-  /// The encodings of `archs`, row-major (archs.size() x size()).
+  /// The encodings of `archs`, row-major (archs.size() x size()). Thread-safe.
   std::vector<double> encode(const std::vector<spaces::Arch>& archs) const;
 
  private:
+  struct ProxyIndex;
+
   const spaces::SearchSpace& space_;
   std::shared_ptr<const PredictorSet> local_;
+  std::unique_ptr<ArchLatencyPredictor> local_latency_;  // by pieces, cached across encode() calls
+  EncodingOptions options_;
+  std::unique_ptr<ProxyIndex> proxy_index_;  // arch -> row of options_.proxy_table
   std::vector<std::string> names_;
   std::vector<std::size_t> gene_offset_;  // column of gene i's choice 0
 };
