@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands/commands.h"
 #include "hwnas/core/progress.h"
@@ -89,6 +90,9 @@ void add_train_command(CLI::App& app) {
                    fit->networks, fit->correction.scale, fit->correction.overhead_ms_per_kernel,
                    fit->correction.constant_ms, 100 * fit->before.within_10, 100 * fit->after.within_10,
                    100 * fit->before.mape, 100 * fit->after.mape);
+        if (!fit->excluded.empty())
+          fmt::print("  left out of the fit, their measured / kernel-sum ratio over {}x off the median: {}\n",
+                     predictors::CorrectionFitReport::kMaxRatioFromMedian, fmt::join(fit->excluded, ", "));
       }
     }
     set.save(args->out);

@@ -134,7 +134,17 @@ TEST(Correction, RecoversAKnownLawFromNetworks) {
     net.measured_ms = 1.2 * sum + 0.01 * static_cast<double>(net.kernels.size()) + 0.5;
     networks.push_back(std::move(net));
   }
+  // Two networks whose kernel sums are far off (a kernel predictor failing on them) are left out,
+  // named, and do not bend the law fitted on the others.
+  networks.push_back(networks[0]);
+  networks.back().key = "graph:summed_20x_over";
+  networks.back().measured_ms /= 20;
+  networks.push_back(networks[1]);
+  networks.back().key = "graph:summed_5x_under";
+  networks.back().measured_ms *= 5;
   const auto fit = fit_latency_correction(set, networks);
+  EXPECT_EQ(fit.excluded, (std::vector<std::string>{"graph:summed_20x_over", "graph:summed_5x_under"}));
+  EXPECT_EQ(fit.networks, CorrectionFitReport::kMinNetworksForAllTerms);
   EXPECT_NEAR(fit.correction.scale, 1.2, 1e-6);
   EXPECT_NEAR(fit.correction.overhead_ms_per_kernel, 0.01, 1e-6);
   EXPECT_NEAR(fit.correction.constant_ms, 0.5, 1e-5);
