@@ -8,9 +8,10 @@
 // architectures and scored over all architectures of the table: Spearman rank correlation and the
 // share within ±10%, mean over D draws (default 5). Side by side, the encodings the design was chosen
 // between (arch_encoding.h): genes alone (the papers' encoding), + the latency the local kernel
-// predictors give, + the kernel mix, + a zero-cost proxy from the shipped tables (data/proxies): synflow
-// or l2_norm (the default encoding, default_encoding_options); then the most correlated training device alone (affinely mapped) and FLOPs. Published (mean Spearman
-// over their test devices): HELP NB201 0.932 (10 samples), NASFLAT NB201 0.959, HELP FBNet 0.910.
+// predictors give, + the kernel mix, + a zero-cost proxy from the shipped tables (data/proxies):
+// synflow, or l2_norm (the default, default_encoding_options); then the most correlated training
+// device alone (affinely mapped) and FLOPs. Published (mean Spearman over their test devices): HELP
+// NB201 0.932 (10 samples), NASFLAT NB201 0.959, HELP FBNet 0.910.
 #include <chrono>
 #include <cmath>
 #include <cstring>

@@ -24,8 +24,9 @@ struct EncodingOptions {
   /// Per kernel family (conv, dwconv, dense, pool, elementwise) of the network cut by the local set's
   /// fusion rules (no fusion without a set): log(1 + kernels), log(1 + MFLOPs), log(1 + MB moved).
   bool kernel_mix = false;
-  /// Zero-cost proxies (names from proxy_names()) as log(1 + |value|): looked up in `proxy_table`,
-  /// else computed with the default ProxyOptions (batch 64, seed 0: what the shipped tables hold).
+  /// Zero-cost proxies (names from proxy_names()) as log(1 + |value|), a non-finite value as 0 (the
+  /// shipped tables have none): looked up in `proxy_table`, else computed with the default
+  /// ProxyOptions (batch 64, seed 0: what the shipped tables hold).
   std::vector<std::string> proxies;
   std::shared_ptr<const ProxyTable> proxy_table;
 
