@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -37,10 +36,6 @@ double log1p_abs(double v) { return std::isfinite(v) ? std::log1p(std::abs(v)) :
 
 }  // namespace
 
-struct ArchEncoder::ProxyIndex {
-  std::unordered_map<spaces::Arch, std::size_t, spaces::ArchHash> row;
-};
-
 EncodingOptions EncodingOptions::from_feature_names(const std::vector<std::string>& names) {
   EncodingOptions options;
   for (const auto& name : names) {
@@ -65,12 +60,12 @@ EncodingOptions default_encoding_options(const spaces::SearchSpace& space) {
 
 ArchEncoder::ArchEncoder(const spaces::SearchSpace& space, std::shared_ptr<const PredictorSet> local,
                          EncodingOptions options)
-    : space_(space), local_(std::move(local)), options_(std::move(options)), proxy_index_(std::make_unique<ProxyIndex>()) {
+    : space_(space), local_(std::move(local)), options_(std::move(options)) {
   if (local_) local_latency_ = std::make_unique<ArchLatencyPredictor>(*local_, space_);
   if (!options_.proxies.empty()) options_.proxies = canonical_proxy_names(options_.proxies);
   if (options_.proxy_table)
     for (std::size_t r = 0; r < options_.proxy_table->archs.size(); ++r)
-      proxy_index_->row.emplace(options_.proxy_table->archs[r], r);
+      proxy_row_.emplace(options_.proxy_table->archs[r], r);
 
   names_.push_back("bias");
   const auto choices = space.gene_choices();
@@ -124,16 +119,15 @@ std::vector<double> ArchEncoder::encode(const std::vector<spaces::Arch>& archs) 
     }
     if (!options_.proxies.empty()) {
       double* zc = row + width - options_.proxies.size();
-      const auto hit = proxy_index_->row.find(arch);
-      if (hit != proxy_index_->row.end()) {
-        const ProxyScores& scores = options_.proxy_table->scores[hit->second];
-        for (const auto& proxy : options_.proxies) *zc++ = log1p_abs(scores.at(proxy));
-      } else {
+      const auto hit = proxy_row_.find(arch);
+      ProxyScores computed;
+      if (hit == proxy_row_.end()) {
         ProxyOptions proxy_options;
         proxy_options.proxies = options_.proxies;
-        const ProxyScores scores = compute_proxies(graph, proxy_options);
-        for (const auto& proxy : options_.proxies) *zc++ = log1p_abs(scores.at(proxy));
+        computed = compute_proxies(graph, proxy_options);
       }
+      const ProxyScores& scores = hit == proxy_row_.end() ? computed : options_.proxy_table->scores[hit->second];
+      for (const auto& proxy : options_.proxies) *zc++ = log1p_abs(scores.at(proxy));
     }
   }
   std::vector<double> local_ms;

@@ -1,11 +1,10 @@
 #include "hwnas/predictors/training/latency_correction_fit.h"
 
-#include <algorithm>
-
 #include <Eigen/Dense>
 #include <fmt/ranges.h>
 
 #include "hwnas/core/error.h"
+#include "hwnas/core/statistics.h"
 
 namespace hwnas::predictors {
 
@@ -20,9 +19,7 @@ CorrectionFitReport fit_latency_correction(const PredictorSet& set, const std::v
     all_sums.push_back(sum);
     ratios.push_back(net.measured_ms / sum);
   }
-  std::vector<double> sorted = ratios;
-  std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2), sorted.end());
-  const double median_ratio = sorted[sorted.size() / 2];
+  const double median_ratio = core::median(ratios);
   std::vector<const MeasuredNetwork*> networks;
   std::vector<double> sums, truth;
   for (std::size_t i = 0; i < all_networks.size(); ++i) {

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "hwnas/spaces/search_space.h"
@@ -61,13 +62,11 @@ class ArchEncoder {
   std::vector<double> encode(const std::vector<spaces::Arch>& archs) const;
 
  private:
-  struct ProxyIndex;
-
   const spaces::SearchSpace& space_;
   std::shared_ptr<const PredictorSet> local_;
   std::unique_ptr<ArchLatencyPredictor> local_latency_;  // by pieces, cached across encode() calls
   EncodingOptions options_;
-  std::unique_ptr<ProxyIndex> proxy_index_;  // arch -> row of options_.proxy_table
+  std::unordered_map<spaces::Arch, std::size_t, spaces::ArchHash> proxy_row_;  // arch -> row of options_.proxy_table
   std::vector<std::string> names_;
   std::vector<std::size_t> gene_offset_;  // column of gene i's choice 0
 };
