@@ -12,6 +12,7 @@
 #include "hwnas/predictors/regressors/accuracy.h"
 #include "hwnas/predictors/regressors/kernel_dataset.h"
 #include "hwnas/predictors/regressors/linear_regressor.h"
+#include "hwnas/predictors/regressors/mlp_ensemble_regressor.h"
 #include "hwnas/predictors/regressors/mlp_regressor.h"
 #include "hwnas/predictors/regressors/synthetic.h"
 #include "hwnas/predictors/regressors/tree_regressor.h"
@@ -288,11 +289,57 @@ TEST(MlpRegressor, RejectsBadDataAndUseBeforeFit) {
   EXPECT_THROW(MlpRegressor(MlpOptions{.hidden = {}}), Error);
 }
 
+TEST(MlpEnsembleRegressor, IsTheGeometricMeanOfItsSeededMembers) {
+  const DatasetSplit s = split_dataset(small_set(81), {0.7, 0.15}, 0);
+  MlpEnsembleRegressor ensemble({.members = 3, .member = quick(MlpOptions::small(), 20)});
+  FitOptions seed4;
+  seed4.seed = 4;
+  const FitSummary fit = ensemble.fit(s.train, s.validation, seed4);
+  ASSERT_EQ(ensemble.members().size(), 3u);
+  EXPECT_EQ(fit.epochs, 3 * 20);
+  // Members differ (their seeds do), and the ensemble predicts exp(mean log) of theirs.
+  const auto p0 = ensemble.members()[0].predict_batch(s.test.x), p1 = ensemble.members()[1].predict_batch(s.test.x),
+             p2 = ensemble.members()[2].predict_batch(s.test.x), mean = ensemble.predict_batch(s.test.x);
+  EXPECT_NE(p0, p1);
+  for (std::size_t i = 0; i < mean.size(); ++i)
+    EXPECT_NEAR(mean[i], std::cbrt(p0[i] * p1[i] * p2[i]), 1e-9 * mean[i]) << i;
+  EXPECT_NEAR(fit.validation_mape, accuracy_report(ensemble.predict_batch(s.validation.x), s.validation.latency_ms).mape,
+              1e-12);
+  // Deterministic under the seed; another seed gives other members.
+  MlpEnsembleRegressor again({.members = 3, .member = quick(MlpOptions::small(), 20)}), other = again;
+  again.fit(s.train, s.validation, seed4);
+  other.fit(s.train, s.validation, {});
+  EXPECT_EQ(again.predict_batch(s.test.x), mean);
+  EXPECT_NE(other.predict_batch(s.test.x), mean);
+  EXPECT_THROW(MlpEnsembleRegressor({.members = 0}), Error);
+  EXPECT_THROW(MlpEnsembleRegressor().predict(FeatureVector{}), Error);
+}
+
+TEST(MlpEnsembleRegressor, FineTuningMovesEveryMemberToTheNewPlatform) {
+  const DatasetSplit s = split_dataset(small_set(91), {0.7, 0.15}, 0);
+  MlpEnsembleRegressor ensemble({.members = 2, .member = quick(MlpOptions::small(), 30)});
+  ensemble.fit(s.train, s.validation, {});
+  KernelDataset slower = s.test;
+  for (double& ms : slower.latency_ms) ms *= 3;
+  MlpEnsembleRegressor tuned = ensemble;
+  tuned.fine_tune(slower, {}, {}, quick(MlpOptions::small(), 10));
+  const double before = accuracy_report(ensemble.predict_batch(slower.x), slower.latency_ms).mape;
+  const double after = accuracy_report(tuned.predict_batch(slower.x), slower.latency_ms).mape;
+  EXPECT_GT(before, 0.6);  // a third of the truth
+  EXPECT_LT(after, 0.2);
+  for (const auto& member : tuned.members())
+    EXPECT_LT(accuracy_report(member.predict_batch(slower.x), slower.latency_ms).mape, 0.2);
+  EXPECT_NE(error_of([&] { MlpEnsembleRegressor().fine_tune(slower, {}, {}, MlpOptions::small()); })
+                .find("trained ensemble"),
+            std::string::npos);
+}
+
 // ---------------------------------------------------------------- files
 
 std::vector<std::unique_ptr<KernelRegressor>> fitted_regressors(const DatasetSplit& s) {
   std::vector<std::unique_ptr<KernelRegressor>> out;
   out.push_back(std::make_unique<MlpRegressor>(quick(MlpOptions::small(), 10)));
+  out.push_back(std::make_unique<MlpEnsembleRegressor>(MlpEnsembleOptions{2, quick(MlpOptions::small(), 10)}));
   out.push_back(std::make_unique<LinearRegressor>());
   if (have_tree_regressor()) out.push_back(std::make_unique<TreeRegressor>(TreeOptions{.trees = 20}));
   for (auto& r : out) r->fit(s.train, s.validation, {});
@@ -359,6 +406,26 @@ TEST(RegressorFiles, CorruptFilesThrowNamingTheFile) {
   EXPECT_NE(kind.find("'svm'"), std::string::npos) << kind;
   EXPECT_NE(kind.find("linear, mlp"), std::string::npos) << kind;
   EXPECT_NE(error_of([] { make_regressor("svm"); }).find("linear, mlp"), std::string::npos);
+}
+
+TEST(RegressorFiles, AnEnsembleNamesItsBrokenMember) {
+  TempDir dir("ensemble");
+  const DatasetSplit s = split_dataset(small_set(72), {0.7, 0.15}, 0);
+  MlpEnsembleRegressor ensemble({.members = 2, .member = quick(MlpOptions::small(), 5)});
+  ensemble.fit(s.train, s.validation, {});
+  ensemble.save(dir.path / "ensemble.json");
+  nlohmann::json doc;
+  std::ifstream(dir.path / "ensemble.json") >> doc;
+  doc["state"]["members"][1]["layers"][2]["rows"] = 31;
+  std::ofstream(dir.path / "member.json") << doc.dump();
+  const std::string member = error_of([&] { KernelRegressor::load(dir.path / "member.json"); });
+  EXPECT_NE(member.find("member.json"), std::string::npos) << member;
+  EXPECT_NE(member.find("ensemble member 1"), std::string::npos) << member;
+  EXPECT_NE(member.find("wrong dimensions"), std::string::npos) << member;
+  doc["state"]["members"] = nlohmann::json::array();
+  std::ofstream(dir.path / "empty.json") << doc.dump();
+  EXPECT_NE(error_of([&] { KernelRegressor::load(dir.path / "empty.json"); }).find("non-empty \"members\""),
+            std::string::npos);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "hwnas/core/error.h"
 #include "hwnas/predictors/regressors/linear_regressor.h"
+#include "hwnas/predictors/regressors/mlp_ensemble_regressor.h"
 #include "hwnas/predictors/regressors/mlp_regressor.h"
 #include "hwnas/predictors/regressors/tree_regressor.h"
 
@@ -109,13 +110,14 @@ bool have_tree_regressor() {
 }
 
 std::vector<std::string> regressor_kinds() {
-  std::vector<std::string> kinds = {"linear", "mlp"};
+  std::vector<std::string> kinds = {"linear", "mlp", "mlp_ensemble"};
   if (have_tree_regressor()) kinds.emplace_back("tree");
   return kinds;
 }
 
 std::unique_ptr<KernelRegressor> make_regressor(std::string_view kind) {
   if (kind == "mlp") return std::make_unique<MlpRegressor>();
+  if (kind == "mlp_ensemble") return std::make_unique<MlpEnsembleRegressor>();
   if (kind == "linear") return std::make_unique<LinearRegressor>();
   if (kind == "tree" && have_tree_regressor()) return std::make_unique<TreeRegressor>();
   if (kind == "tree") fail("regressor kind 'tree' is not built in: install libxgboost-dev and reconfigure");

@@ -30,6 +30,22 @@ MlpOptions AdaptationOptions::fine_tune_schedule() {
 
 namespace {
 
+/// `source` trained further on `split` when it is an MLP or an MLP ensemble; null for any other kind.
+std::unique_ptr<KernelRegressor> fine_tuned(const KernelRegressor& source, const DatasetSplit& split,
+                                            const FitOptions& fit, const MlpOptions& schedule, FitSummary& summary) {
+  if (const auto* mlp = dynamic_cast<const MlpRegressor*>(&source)) {
+    auto tuned = std::make_unique<MlpRegressor>(*mlp);
+    summary = tuned->fine_tune(split.train, split.validation, fit, schedule);
+    return tuned;
+  }
+  if (const auto* ensemble = dynamic_cast<const MlpEnsembleRegressor*>(&source)) {
+    auto tuned = std::make_unique<MlpEnsembleRegressor>(*ensemble);
+    summary = tuned->fine_tune(split.train, split.validation, fit, schedule);
+    return tuned;
+  }
+  return nullptr;
+}
+
 struct AdaptedRegressor {
   std::unique_ptr<KernelRegressor> regressor;
   KernelDomain domain;  // what it may serve: the samples', widened by the source's for a transferred one
@@ -44,7 +60,7 @@ AdaptedRegressor adapt_type(const KnowledgePool& pool, const std::string& type, 
                                               : DatasetSplit{data, {}, {}};
   const KernelDomain sampled = KernelDomain::of(data);
   const auto scratch = [&] {
-    auto regressor = std::make_unique<MlpRegressor>(options.scratch);
+    auto regressor = std::make_unique<MlpEnsembleRegressor>(options.scratch);
     out.method = AdaptationMethod::kScratch;
     out.fit = regressor->fit(split.train, split.validation, fit);
     return AdaptedRegressor{std::move(regressor), sampled};
@@ -61,11 +77,9 @@ AdaptedRegressor adapt_type(const KnowledgePool& pool, const std::string& type, 
     out.method = AdaptationMethod::kUnchanged;
     return {source->clone(), widened};
   }
-  const auto* mlp = dynamic_cast<const MlpRegressor*>(source);
-  if (mlp == nullptr) return scratch();
-  auto tuned = std::make_unique<MlpRegressor>(*mlp);
+  auto tuned = fine_tuned(*source, split, fit, options.fine_tune, out.fit);
+  if (tuned == nullptr) return scratch();
   out.method = AdaptationMethod::kFineTune;
-  out.fit = tuned->fine_tune(split.train, split.validation, fit, options.fine_tune);
   return {std::move(tuned), widened};
 }
 

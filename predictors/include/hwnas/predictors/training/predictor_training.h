@@ -18,7 +18,7 @@
 namespace hwnas::predictors {
 
 struct TrainOptions {
-  std::string regressor = "mlp";  ///< make_regressor() kind of the per-type regressors
+  std::string regressor = "mlp_ensemble";  ///< make_regressor() kind of the per-type regressors
   SplitFractions split = {0.7, 0.15};
   std::uint64_t seed = 0;         ///< split and fit seed
   int threads = 1;                ///< FitOptions::threads (1: bit-for-bit reproducible)

@@ -9,15 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "hwnas/predictors/regressors/mlp_regressor.h"
+#include "hwnas/predictors/regressors/mlp_ensemble_regressor.h"
 #include "hwnas/predictors/training/measured_data.h"
 #include "hwnas/predictors/transfer/platform_similarity.h"
 
 namespace hwnas::predictors {
 
 enum class AdaptationMethod {
-  kFineTune,   ///< the most similar source's MLP, trained further on the samples (LitePred)
-  kScratch,    ///< a fresh MLP trained on the samples alone
+  kFineTune,   ///< the most similar source's MLP (or every MLP of its ensemble), trained further on the samples (LitePred)
+  kScratch,    ///< a fresh MLP ensemble trained on the samples alone
   kUnchanged,  ///< the most similar source's regressor as it is
 };
 
@@ -28,8 +28,8 @@ struct AdaptationOptions {
   AdaptationMethod method = AdaptationMethod::kFineTune;
   /// The fine-tuning schedule (the layers come from the source; see MlpRegressor::fine_tune()).
   MlpOptions fine_tune = fine_tune_schedule();
-  /// The from-scratch model: hwnas's default MLP, as `hwnas train` fits it.
-  MlpOptions scratch = MlpOptions::small();
+  /// The from-scratch model: hwnas's default regressor, as `hwnas train` fits it.
+  MlpEnsembleOptions scratch;
   /// Share of each type's samples held for early stopping (at least one sample when there are 3+).
   double validation_fraction = 0.15;
   std::uint64_t seed = 0;
@@ -45,8 +45,8 @@ struct AdaptedType {
   std::string type;
   std::size_t samples = 0;                ///< measured kernels of the type used
   std::vector<SourceCandidate> ranking;   ///< the pool scored on them, most similar first (empty for scratch)
-  /// What was done in the end: the requested method, or scratch when the chosen source is not an MLP
-  /// (a fallback law cannot be fine-tuned).
+  /// What was done in the end: the requested method, or scratch when the chosen source is neither an
+  /// MLP nor an MLP ensemble (a fallback law cannot be fine-tuned).
   AdaptationMethod method = AdaptationMethod::kFineTune;
   FitSummary fit{};                       ///< zero for kUnchanged
 };
