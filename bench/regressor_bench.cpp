@@ -1,6 +1,6 @@
 // Kernel latency regressors side by side: accuracy on a held-out split and prediction throughput.
 //
-//   regressor_bench [MEASUREMENTS.csv] [--variants] [--litepred] [--threads N]
+//   regressor_bench [MEASUREMENTS.csv] [--variants] [--litepred] [--learning-curve] [--threads N]
 //
 // MEASUREMENTS.csv: `kernel_type,<KernelFeatures::names()>,latency_ms` (read_kernel_csv). Without it, a
 // synthetic set is generated (SyntheticLaw::kChannelStep, 2% log-normal noise, 1000 kernels per type) and
@@ -8,7 +8,8 @@
 // (seed 0); every regressor trains on the 70%, selects on the 15% validation share and is scored on the
 // 15% test share. --variants also trains the MLP variants (input scaling x target/loss), the boosted
 // tree mode and an ensemble of five seeded default MLPs, for choosing the defaults; --litepred adds
-// LitePred's 16-layer MLP (slow: about a minute of CPU per kernel type).
+// LitePred's 16-layer MLP (slow: about a minute of CPU per kernel type); --learning-curve trains the default
+// MLP on 25%, 50% and 75% of the training share, to see whether more measurements would still pay.
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,6 +28,7 @@
 #include "hwnas/predictors/regressors/accuracy.h"
 #include "hwnas/predictors/regressors/kernel_dataset.h"
 #include "hwnas/predictors/regressors/linear_regressor.h"
+#include "hwnas/predictors/regressors/mlp_ensemble_regressor.h"
 #include "hwnas/predictors/regressors/mlp_regressor.h"
 #include "hwnas/predictors/regressors/synthetic.h"
 #include "hwnas/predictors/regressors/tree_regressor.h"
@@ -68,31 +71,6 @@ Row evaluate(const std::string& name, KernelRegressor& regressor, const DatasetS
   return row;
 }
 
-// Five default MLPs that differ only in their seed, predictions averaged in log space: how much of
-// the MLP's error is the variance of one fit rather than the features or the data.
-Row evaluate_seed_ensemble(const DatasetSplit& split, int threads, int members) {
-  Row row{fmt::format("mlp ensemble of {} seeds", members), {}, {}};
-  std::vector<double> log_sum(split.test.size(), 0.0);
-  const std::clock_t cpu = std::clock();
-  for (int m = 0; m < members; ++m) {
-    MlpRegressor mlp;
-    FitOptions options;
-    options.seed = static_cast<std::uint64_t>(m);
-    options.threads = threads;
-    const FitSummary fit = mlp.fit(split.train, split.validation, options);
-    row.fit.seconds += fit.seconds;
-    row.fit.epochs += fit.epochs;
-    row.fit.best_epoch += fit.best_epoch;
-    const auto predicted = mlp.predict_batch(split.test.x);
-    for (std::size_t i = 0; i < predicted.size(); ++i) log_sum[i] += std::log(predicted[i]);
-  }
-  row.cpu_seconds = static_cast<double>(std::clock() - cpu) / CLOCKS_PER_SEC;
-  std::vector<double> mean(log_sum.size());
-  for (std::size_t i = 0; i < mean.size(); ++i) mean[i] = std::exp(log_sum[i] / members);
-  row.report = accuracy_report(mean, split.test.latency_ms);
-  return row;
-}
-
 void print_row(const Row& r) {
   fmt::print("  {:<34} {:>10.4g} {:>8.2f}% {:>7.1f}% {:>7.1f}% {:>7.2f}s {:>7.2f}s {:>5}/{:<5}\n", r.name,
              r.report.rmse_ms, 100 * r.report.mape, 100 * r.report.within_5, 100 * r.report.within_10, r.fit.seconds,
@@ -112,18 +90,22 @@ int main(int argc, char** argv) try {
   std::string csv;
   bool variants = false;
   bool litepred = false;
+  bool learning_curve = false;
   int threads = 1;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--variants") == 0)
       variants = true;
     else if (std::strcmp(argv[i], "--litepred") == 0)
       litepred = true;
+    else if (std::strcmp(argv[i], "--learning-curve") == 0)
+      learning_curve = true;
     else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
       threads = std::stoi(argv[++i]);
     else if (argv[i][0] != '-')
       csv = argv[i];
     else
-      hwnas::fail("unknown flag '{}' (usage: regressor_bench [MEASUREMENTS.csv] [--variants] [--litepred] [--threads N])",
+      hwnas::fail("unknown flag '{}' (usage: regressor_bench [MEASUREMENTS.csv] [--variants] [--litepred] [--learning-curve] "
+                  "[--threads N])",
                   argv[i]);
   }
   if (csv.empty()) {
@@ -173,7 +155,21 @@ int main(int argc, char** argv) try {
       models.emplace_back("mlp litepred log-std / log-MSE", std::make_unique<MlpRegressor>(lp));
     }
     for (auto& [name, model] : models) print_row(evaluate(name, *model, split, threads));
-    if (variants) print_row(evaluate_seed_ensemble(split, threads, 5));
+    if (variants) {
+      MlpEnsembleRegressor ensemble;
+      print_row(evaluate("mlp ensemble of 5 seeds (hwnas train)", ensemble, split, threads));
+    }
+    if (learning_curve)
+      // The default MLP on the first part of the (shuffled) training share, scored on the same test share:
+      // whether more measurements of this type would still pay.
+      for (const double share : {0.25, 0.5, 0.75}) {
+        DatasetSplit part = split;
+        std::vector<std::size_t> first(static_cast<std::size_t>(share * static_cast<double>(split.train.size())));
+        std::iota(first.begin(), first.end(), 0);
+        part.train = split.train.subset(first);
+        MlpRegressor mlp;
+        print_row(evaluate(fmt::format("mlp (default) on {:.0f}% of train", 100 * share), mlp, part, threads));
+      }
 
     // Prediction throughput of the default MLP: Eigen vs LibTorch, batched and one kernel at a time.
     const auto& mlp = static_cast<const MlpRegressor&>(*models.front().second);
