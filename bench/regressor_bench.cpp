@@ -1,12 +1,14 @@
 // Kernel latency regressors side by side: accuracy on a held-out split and prediction throughput.
 //
 //   regressor_bench [MEASUREMENTS.csv] [--variants] [--litepred] [--learning-curve] [--threads N]
+//                   [--split-seed S]
 //
 // MEASUREMENTS.csv: `kernel_type,<KernelFeatures::names()>,latency_ms` (read_kernel_csv). Without it, a
 // synthetic set is generated (SyntheticLaw::kChannelStep, 2% log-normal noise, 1000 kernels per type) and
 // written to a temporary CSV first, so the CSV path is exercised too. Each kernel type is split 70/15/15
-// (seed 0); every regressor trains on the 70%, selects on the 15% validation share and is scored on the
-// 15% test share. --variants also trains the MLP variants (input scaling x target/loss), the boosted
+// (seed 0, or S: `hwnas train` splits type T with seed fnv1a64(T) xor its --seed, so S reproduces its
+// split of one type); every regressor trains on the 70%, selects on the 15% validation share and is
+// scored on the 15% test share. --variants also trains the MLP variants (input scaling x target/loss), the boosted
 // tree mode and an ensemble of five seeded default MLPs, for choosing the defaults; --litepred adds
 // LitePred's 16-layer MLP (slow: about a minute of CPU per kernel type); --learning-curve trains the default
 // MLP on 25%, 50% and 75% of the training share, to see whether more measurements would still pay.
@@ -92,6 +94,7 @@ int main(int argc, char** argv) try {
   bool litepred = false;
   bool learning_curve = false;
   int threads = 1;
+  std::uint64_t split_seed = 0;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--variants") == 0)
       variants = true;
@@ -101,11 +104,13 @@ int main(int argc, char** argv) try {
       learning_curve = true;
     else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
       threads = std::stoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--split-seed") == 0 && i + 1 < argc)
+      split_seed = std::stoull(argv[++i]);
     else if (argv[i][0] != '-')
       csv = argv[i];
     else
       hwnas::fail("unknown flag '{}' (usage: regressor_bench [MEASUREMENTS.csv] [--variants] [--litepred] [--learning-curve] "
-                  "[--threads N])",
+                  "[--threads N] [--split-seed S])",
                   argv[i]);
   }
   if (csv.empty()) {
@@ -123,7 +128,7 @@ int main(int argc, char** argv) try {
   fmt::print("tree regressor: {}\n\n", have_tree_regressor() ? "XGBoost random forest" : "not built");
 
   for (const auto& [type, data] : datasets) {
-    const DatasetSplit split = split_dataset(data, {0.7, 0.15}, 0);
+    const DatasetSplit split = split_dataset(data, {0.7, 0.15}, split_seed);
     fmt::print("{}: {} train / {} validation / {} test\n", type, split.train.size(), split.validation.size(),
                split.test.size());
     fmt::print("  {:<34} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>11}\n", "regressor", "RMSE ms", "MAPE", "±5%",

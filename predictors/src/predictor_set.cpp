@@ -30,8 +30,6 @@ constexpr const char* kManifest = "manifest.json";
 constexpr const char* kRulesFile = "fusion_rules.yaml";
 constexpr const char* kFallbackFile = "_fallback.cbor";
 constexpr const char* kFallbackName = "<fallback>";
-// KernelFeatures columns of the work a regressor's domain bounds.
-constexpr std::size_t kMflops = 9, kMbRead = 11, kInKelements = 13;
 
 /// The cache key of a kernel: its key's hash, computed here for kernels built by hand without one.
 std::uint64_t hash_of(const Kernel& kernel) {
@@ -99,31 +97,6 @@ PredictorSet::PredictorSet(std::string platform, std::string fingerprint, Fusion
 PredictorSet::~PredictorSet() = default;
 PredictorSet::PredictorSet(PredictorSet&&) noexcept = default;
 PredictorSet& PredictorSet::operator=(PredictorSet&&) noexcept = default;
-
-KernelDomain KernelDomain::unbounded() {
-  const double inf = std::numeric_limits<double>::infinity();
-  return {inf, inf, inf};
-}
-
-KernelDomain KernelDomain::of(const KernelDataset& data) {
-  KernelDomain d;
-  for (const auto& x : data.x) {
-    d.max_mflops = std::max(d.max_mflops, x[kMflops]);
-    d.max_mb_read = std::max(d.max_mb_read, x[kMbRead]);
-    d.max_in_kelements = std::max(d.max_in_kelements, x[kInKelements]);
-  }
-  return d;
-}
-
-KernelDomain KernelDomain::merged(const KernelDomain& other) const {
-  return {std::max(max_mflops, other.max_mflops), std::max(max_mb_read, other.max_mb_read),
-          std::max(max_in_kelements, other.max_in_kelements)};
-}
-
-bool KernelDomain::contains(const FeatureVector& x) const {
-  return x[kMflops] <= kReach * max_mflops && x[kMbRead] <= kReach * max_mb_read &&
-         x[kInKelements] <= kReach * max_in_kelements;
-}
 
 void PredictorSet::set_regressor(const std::string& kernel_type, std::unique_ptr<KernelRegressor> regressor,
                                  AccuracyReport metrics, KernelDomain domain) {

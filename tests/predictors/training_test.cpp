@@ -14,6 +14,7 @@
 #include "hwnas/devices/fingerprint.h"
 #include "hwnas/predictors/kernels/decomposer.h"
 #include "hwnas/predictors/predictor_sets.h"
+#include "hwnas/predictors/regressors/mlp_regressor.h"
 #include "hwnas/predictors/profiling/network_sample.h"
 #include "hwnas/predictors/training/predictor_evaluation.h"
 #include "hwnas/spaces/search_space.h"
@@ -97,6 +98,27 @@ TEST(Training, MlpBeatsTheLinearBaselineOnHeldOutKernelsAndIsReproducible) {
   const auto graph = spaces::make_space("nb201")->to_graph(spaces::make_space("nb201")->from_string(
       "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|"));
   EXPECT_EQ(set.predict_graph(graph), again.predict_graph(graph));
+}
+
+TEST(Training, AValidationKernelOutOfReachDoesNotChooseTheEpoch) {
+  // The shipped fc kernels as `hwnas train` splits them: MobileNetV2's 1280x1000 classifier lands in the
+  // validation share, 7x past the largest fc trained on. Judged on it, early stopping kept epoch 2 of 300
+  // and 12% of the test share was within ±10%; judged on the validation kernels within reach, the fit
+  // trains.
+  const KernelDataset& fc = shipped().kernels.datasets.at("fc");
+  const DatasetSplit split = training_split(fc, "fc", TrainOptions{});
+  const KernelDataset within = validation_within_reach(split.train, split.validation);
+  ASSERT_LT(within.size(), split.validation.size()) << "the split no longer has an out-of-reach validation kernel";
+  EXPECT_GT(within.size(), 0u);
+  MlpRegressor mlp;
+  const FitSummary fit = mlp.fit(split.train, split.validation, {});
+  EXPECT_GT(fit.best_epoch, 20);
+  EXPECT_GE(accuracy_report(mlp.predict_batch(split.test.x), split.test.latency_ms).within_10, 0.8);
+  // With nothing within reach, the training set itself is the judge.
+  KernelDataset far;
+  far.add(split.validation.x.front(), 1.0);
+  far.x.front()[9] = 100 * KernelDomain::of(split.train).max_mflops;
+  EXPECT_EQ(validation_within_reach(split.train, far).size(), split.train.size());
 }
 
 TEST(Training, ARegressorServesOnlyWithinReachOfWhatWasMeasured) {

@@ -6,6 +6,7 @@
 
 #include "hwnas/core/error.h"
 #include "hwnas/predictors/regressors/accuracy.h"
+#include "hwnas/predictors/regressors/kernel_domain.h"
 
 namespace hwnas::predictors {
 namespace {
@@ -60,7 +61,7 @@ FitSummary MlpEnsembleRegressor::fine_tune(const KernelDataset& train, const Ker
 }
 
 double MlpEnsembleRegressor::ensemble_mape(const KernelDataset& train, const KernelDataset& validation) const {
-  const KernelDataset& check = validation.empty() ? train : validation;
+  const KernelDataset check = validation_within_reach(train, validation);
   return accuracy_report(predict_batch(check.x), check.latency_ms).mape;
 }
 

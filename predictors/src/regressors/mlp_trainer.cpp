@@ -12,6 +12,7 @@
 #include "hwnas/core/error.h"
 #include "hwnas/core/statistics.h"
 #include "hwnas/predictors/regressors/accuracy.h"
+#include "hwnas/predictors/regressors/kernel_domain.h"
 #include "mlp_net.h"
 #include "../torch_threads.h"
 
@@ -155,7 +156,7 @@ FitSummary MlpRegressor::train_from(std::shared_ptr<Net> net, std::vector<float>
                                     const KernelDataset& validation, const FitOptions& fit_options) {
   const auto start = std::chrono::steady_clock::now();
   validation.validate("MLP validation set");
-  const KernelDataset& check = validation.empty() ? train : validation;
+  const KernelDataset check = validation_within_reach(train, validation);
   TorchThreads threads(fit_options.threads);
   torch::NoGradGuard no_grad_outside;  // re-enabled explicitly for the training step
 

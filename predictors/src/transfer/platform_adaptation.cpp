@@ -58,7 +58,7 @@ AdaptedRegressor adapt_type(const KnowledgePool& pool, const std::string& type, 
                                                                      options.validation_fraction},
                                                               options.seed ^ devices::fnv1a64(type))
                                               : DatasetSplit{data, {}, {}};
-  const KernelDomain sampled = KernelDomain::of(data);
+  const KernelDomain sampled = KernelDomain::of(split.train);  // what the fit learns from
   const auto scratch = [&] {
     auto regressor = std::make_unique<MlpEnsembleRegressor>(options.scratch);
     out.method = AdaptationMethod::kScratch;

@@ -38,6 +38,7 @@
 #include "hwnas/predictors/kernels/fusion_rules.h"
 #include "hwnas/predictors/kernels/kernel.h"
 #include "hwnas/predictors/regressors/accuracy.h"
+#include "hwnas/predictors/regressors/kernel_domain.h"
 #include "hwnas/predictors/regressors/kernel_regressor.h"
 
 namespace hwnas::predictors {
@@ -53,24 +54,6 @@ struct LatencyCorrection {
     const double ms = scale * kernel_sum_ms + overhead_ms_per_kernel * static_cast<double>(n_kernels) + constant_ms;
     return ms > kMinLatencyMs ? ms : kMinLatencyMs;
   }
-};
-
-/// The range of work a kernel type's regressor was trained on. A learned regressor is trusted only
-/// up to kReach times beyond it: past that (VGG's 100M-parameter fc against fcs of at most 0.3M
-/// measured), an MLP on log features extrapolates exponentially, so the set serves such a kernel with
-/// its fallback law instead, which scales with FLOPs and bytes (and warns once per type).
-struct KernelDomain {
-  static constexpr double kReach = 2.0;
-  double max_mflops = 0;
-  double max_mb_read = 0;
-  double max_in_kelements = 0;
-  /// No limits: what a regressor without a recorded domain gets.
-  static KernelDomain unbounded();
-  /// The range covered by `data` (KernelFeatures layout).
-  static KernelDomain of(const KernelDataset& data);
-  /// The smallest domain holding both.
-  KernelDomain merged(const KernelDomain& other) const;
-  bool contains(const FeatureVector& x) const;
 };
 
 /// How a set was trained: what `hwnas eval` needs to rebuild the same held-out split.

@@ -39,7 +39,7 @@ class MlpEnsembleRegressor final : public KernelRegressor {
   const std::vector<MlpRegressor>& members() const { return members_; }
 
  private:
-  /// The validation MAPE of the averaged prediction (on `train` when `validation` is empty).
+  /// The MAPE of the averaged prediction on validation_within_reach(train, validation).
   double ensemble_mape(const KernelDataset& train, const KernelDataset& validation) const;
 
   MlpEnsembleOptions options_;

@@ -55,7 +55,8 @@ class MlpRegressor final : public KernelRegressor {
   MlpRegressor& operator=(const MlpRegressor&);
 
   std::string_view kind() const override { return "mlp"; }
-  /// Adam with a cosine learning-rate schedule and early stopping on validation MAPE. Deterministic for
+  /// Adam with a cosine learning-rate schedule and early stopping on the MAPE of the validation kernels
+  /// within reach of the training set (validation_within_reach()). Deterministic for
   /// a given seed: weights are initialised from a std::mt19937_64 seeded by options.seed (LibTorch's
   /// default init scheme, U(±1/sqrt(fan_in))), batches shuffled by the same generator, and LibTorch runs
   /// with options.threads intra-op threads (1 by default) during the fit.
