@@ -161,6 +161,29 @@ TEST(AdaptPredictorSet, FineTuningTheOneThreadSetBeatsScratchOnFewTwoThreadConvs
   EXPECT_EQ(report.inherited_from, "libtorch-cpu-t1");
 }
 
+TEST(AdaptPredictorSet, ManySamplesOfATypeGetTheFullSchedule) {
+  KnowledgePool pool;
+  pool.push_back(PredictorSet::load(kData / "predictors/libtorch-cpu-t1"));
+  const KernelDataset& convs = t2_kernels().datasets.at("conv");
+  MeasuredKernels samples = t2_kernels();
+  samples.datasets = {{"conv", split_dataset(convs, {0.1, 0.0}, 4).train}};
+  samples.count = samples.datasets.at("conv").size();
+  AdaptationOptions options;
+  options.fine_tune.max_epochs = 3;
+  options.fine_tune_many.max_epochs = 7;
+  options.fine_tune.patience = options.fine_tune_many.patience = 0;
+  const auto epochs_with = [&](std::size_t many_samples) {
+    options.many_samples = many_samples;
+    AdaptationReport report;
+    adapt_predictor_set(pool, samples, "libtorch-cpu-t2", FusionRules{}, options, &report);
+    return report.types.at(0).fit.epochs;  // summed over the source ensemble's members
+  };
+  const int members = static_cast<int>(
+      dynamic_cast<const MlpEnsembleRegressor&>(*pool[0].regressor("conv")).members().size());
+  EXPECT_EQ(epochs_with(samples.count + 1), 3 * members);
+  EXPECT_EQ(epochs_with(samples.count), 7 * members);
+}
+
 TEST(AdaptPredictorSet, NeedsSamplesAndAPoolToTransferFrom) {
   MeasuredKernels samples = t2_kernels();
   EXPECT_NE(error_of([&] {

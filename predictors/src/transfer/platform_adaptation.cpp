@@ -77,7 +77,8 @@ AdaptedRegressor adapt_type(const KnowledgePool& pool, const std::string& type, 
     out.method = AdaptationMethod::kUnchanged;
     return {source->clone(), widened};
   }
-  auto tuned = fine_tuned(*source, split, fit, options.fine_tune, out.fit);
+  const MlpOptions& schedule = data.size() >= options.many_samples ? options.fine_tune_many : options.fine_tune;
+  auto tuned = fine_tuned(*source, split, fit, schedule, out.fit);
   if (tuned == nullptr) return scratch();
   out.method = AdaptationMethod::kFineTune;
   return {std::move(tuned), widened};
