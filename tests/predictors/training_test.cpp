@@ -14,8 +14,8 @@
 #include "hwnas/devices/fingerprint.h"
 #include "hwnas/predictors/kernels/decomposer.h"
 #include "hwnas/predictors/predictor_sets.h"
-#include "hwnas/predictors/regressors/mlp_regressor.h"
 #include "hwnas/predictors/profiling/network_sample.h"
+#include "hwnas/predictors/regressors/mlp_regressor.h"
 #include "hwnas/predictors/training/predictor_evaluation.h"
 #include "hwnas/spaces/search_space.h"
 #include "error_of.h"
@@ -117,7 +117,7 @@ TEST(Training, AValidationKernelOutOfReachDoesNotChooseTheEpoch) {
   // With nothing within reach, the training set itself is the judge.
   KernelDataset far;
   far.add(split.validation.x.front(), 1.0);
-  far.x.front()[9] = 100 * KernelDomain::of(split.train).max_mflops;
+  far.x.front()[9] = 100 * KernelDomain::of(split.train).max_mflops;  // column 9: MFLOPs
   EXPECT_EQ(validation_within_reach(split.train, far).size(), split.train.size());
 }
 

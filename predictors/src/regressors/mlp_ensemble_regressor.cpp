@@ -11,7 +11,8 @@
 namespace hwnas::predictors {
 namespace {
 
-// Member i's seed: far apart for neighbouring i, and member 0 of seed s is not member 1 of seed s - 1.
+// Member i's seed. Not seed + i, which would make member 1 of seed s the same fit as member 0 of seed
+// s + 1; with seed 0 the members are the single MLPs of seeds 0..4 (regressor_bench's ensemble).
 std::uint64_t member_seed(std::uint64_t seed, int member) {
   return seed * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(member);
 }

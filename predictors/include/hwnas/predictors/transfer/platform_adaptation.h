@@ -16,7 +16,7 @@
 namespace hwnas::predictors {
 
 enum class AdaptationMethod {
-  kFineTune,   ///< the most similar source's MLP (or every MLP of its ensemble), trained further on the samples (LitePred)
+  kFineTune,   ///< the most similar source's MLP (every one of an ensemble), trained further on the samples
   kScratch,    ///< a fresh MLP ensemble trained on the samples alone
   kUnchanged,  ///< the most similar source's regressor as it is
 };
