@@ -9,6 +9,7 @@
 
 #include "hwnas/core/error.h"
 #include "hwnas/devices/platform.h"
+#include "spin_platform.h"
 
 namespace hwnas::devices {
 namespace {
@@ -90,69 +91,8 @@ TEST(Profiler, ValidateNamesTheBadOption) {
   EXPECT_NO_THROW(validate(ProfileOptions{}));
 }
 
-// A platform whose graphs busy-wait (or sleep): `base_us` per run, and with `jitter` every other block
-// (activate() starts a block) twice as slow, like a machine whose load comes and goes. Counts
-// activations and runs.
-class SpinPlatform final : public Platform {
- public:
-  struct Counters {
-    int activations = 0;
-    long runs = 0;
-  };
-  struct Behaviour {
-    double base_us = 20;
-    bool jitter = false;
-    bool sleep = false;            // sleep instead of spinning: wall time passes, CPU time does not
-    bool single_threaded = false;  // what the prepared graphs report
-    int slower_after_activations = -1;  // >= 0: past this many activations, every run takes `slowdown` x longer
-    double slowdown = 1.0;              // (the whole host turning slower, as when a neighbour starts)
-  };
-  explicit SpinPlatform(Behaviour behaviour) : behaviour_(behaviour) {}
-  std::string name() const override { return "spin"; }
-  PlatformFingerprint fingerprint() const override { return {.platform = "spin"}; }
-  std::unique_ptr<PreparedGraph> prepare(const core::Graph&) override {
-    return std::make_unique<Prepared>(behaviour_, counters);
-  }
-  Counters counters;
-
- private:
-  class Prepared final : public PreparedGraph {
-   public:
-    Prepared(Behaviour behaviour, Counters& counters) : behaviour_(behaviour), counters_(counters) {}
-    void activate() override {
-      ++counters_.activations;
-      slow_ = behaviour_.jitter && !slow_;
-    }
-    bool single_threaded() const override { return behaviour_.single_threaded; }
-    void run(int iterations) override {
-      const bool host_slower =
-          behaviour_.slower_after_activations >= 0 && counters_.activations > behaviour_.slower_after_activations;
-      const double us =
-          behaviour_.base_us * iterations * (slow_ ? 2.0 : 1.0) * (host_slower ? behaviour_.slowdown : 1.0);
-      const auto duration = std::chrono::duration<double, std::micro>(us);
-      if (behaviour_.sleep) {
-        std::this_thread::sleep_for(duration);
-      } else {
-        const auto until = std::chrono::steady_clock::now() + duration;
-        while (std::chrono::steady_clock::now() < until) {
-        }
-      }
-      counters_.runs += iterations;
-    }
-
-   private:
-    Behaviour behaviour_;
-    Counters& counters_;
-    bool slow_ = false;
-  };
-  Behaviour behaviour_;
-};
-
-core::Graph tiny_graph() {
-  core::Graph g;
-  g.mark_output(g.unary(core::OpKind::kRelu, g.input({1, 4})));
-  return g;
-}
+using test::SpinPlatform;
+using test::tiny_graph;
 
 ProfileOptions spin_options() {
   ProfileOptions o;
