@@ -139,6 +139,7 @@ void calibrate_platform(const CalibrateArgs& args) {
              "spread {:.2f}%), {:.0f}s in all\n",
              args.platform, report.measured, report.profiling_seconds, report.adaptive, report.reused,
              100 * report.median_spread, report.seconds);
+  fmt::print("{}\n", predictors::describe(report.host_speed, options.host_speed));
   fmt::print("source per kernel type (KL of predicted vs measured latencies, lowest wins):\n");
   for (const auto& t : report.adaptation.types) {
     std::string ranking;

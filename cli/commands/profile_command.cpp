@@ -76,6 +76,7 @@ void run_campaign_file(const std::string& file, std::optional<std::int64_t> reme
              spec.name, report.progress.planned, report.progress.already_measured, report.progress.measured,
              report.progress.seconds, 100 * report.median_spread, report.unstable,
              report.interrupted ? "; interrupted: run the same command again to resume" : "");
+  fmt::print("{}\n", predictors::describe(report.host_speed, spec.host_speed));
 }
 
 void run_repeatability(const std::string& platform_name, const devices::ProfileOptions& profile) {

@@ -21,11 +21,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// A small, fast campaign: 4 types, a few kernels each, short profiling.
+/// A small, fast campaign: 4 types, a few kernels each, short profiling. The host-speed sentinel is on,
+/// without waits, and without the final sweep, which could measure a row twice and so blur what these
+/// tests count (host_speed_test.cpp tests the sweep).
 std::string small_campaign(const fs::path& db, const std::string& name = "test-campaign") {
   return "campaign: " + name + "\nplatform: libtorch-cpu-t1\ndatabase: " + db.string() +
          "\nseed: 3\nchunk: 2\n"
          "profile: {warmup_runs: 1, min_warmup_ms: 0, repeats: 3, rounds: 1, min_sample_ms: 0.02, max_remeasure: 0}\n"
+         "host_speed: {first_wait_s: 0, final_sweep: false}\n"
          "prior: {spaces: [nb201], archs_per_space: 3}\n"
          "random: {hw: [4, 8], cin: [4, 16], cout: [4, 16]}\n"
          "kernels:\n"
@@ -59,14 +62,30 @@ TEST_F(CampaignTest, ParsesAndRejectsBadFilesNamingTheLine) {
   EXPECT_EQ(spec.kernels[2].type, "conv");
   EXPECT_EQ(spec.kernels[2].prior, 2u);
   EXPECT_EQ(spec.random.hw.max, 8);
+  EXPECT_TRUE(spec.host_speed.enabled);
+  EXPECT_EQ(spec.host_speed.first_wait_seconds, 0);
+  EXPECT_FALSE(spec.host_speed.final_sweep);
+  EXPECT_EQ(spec.host_speed.max_waits, HostSpeedOptions{}.max_waits);  // what it leaves out keeps its default
+  const std::string no_sentinel = "campaign: x\nplatform: p\ndatabase: d\nkernels: [{type: relu, random: 1}]\n"
+                                  "host_speed: {enabled: false, tolerance: 0.2}\n";
+  EXPECT_FALSE(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.enabled);
+  EXPECT_EQ(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.tolerance, 0.2);
 
-  EXPECT_NE(error_of(small_campaign(dir_ / "m.db") + "colour: red\n").find("c.yaml:14: unknown key 'colour'"),
+  EXPECT_NE(error_of(small_campaign(dir_ / "m.db") + "colour: red\n").find("c.yaml:15: unknown key 'colour'"),
             std::string::npos);
   EXPECT_NE(error_of("campaign: x\nplatform: p\ndatabase: d\nrandom: {hw: [9, 3]}\nkernels: [{type: relu}]\n")
                 .find("c.yaml:4"),
             std::string::npos);
   EXPECT_NE(error_of("campaign: x\nplatform: p\ndatabase: d\n").find("lists anything to measure"), std::string::npos);
   EXPECT_NE(error_of("campaign: [x\n").find("invalid YAML"), std::string::npos);
+  EXPECT_NE(error_of("campaign: x\nplatform: p\ndatabase: d\nkernels: [{type: relu, random: 1}]\n"
+                     "host_speed: {enabled: maybe}\n")
+                .find("c.yaml:5:"),
+            std::string::npos);
+  EXPECT_NE(error_of("campaign: x\nplatform: p\ndatabase: d\nkernels: [{type: relu, random: 1}]\n"
+                     "host_speed: {enabled: maybe}\n")
+                .find("'host_speed.enabled' is 'maybe', expected true or false"),
+            std::string::npos);
 }
 
 TEST_F(CampaignTest, PlanIsDeterministicAndRespectsQuotas) {

@@ -229,6 +229,7 @@ PlatformCalibrationOptions quick_libtorch_t1_calibration(const std::filesystem::
   options.profile.rounds = 2;
   options.profile.min_sample_ms = 0.1;
   options.profile.max_remeasure = 0;
+  options.host_speed.first_wait_seconds = 0;  // a chunk measured on a slow host is measured again at once
   return options;
 }
 

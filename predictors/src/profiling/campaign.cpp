@@ -111,9 +111,10 @@ CampaignReport run_campaign(const CampaignSpec& spec, const CampaignRunOptions& 
     report.progress.measured = measured;
     report.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (options.on_progress) options.on_progress(report.progress);
-  });
+  }, {}, spec.host_speed);
   report.interrupted = run.interrupted;
   report.unstable = run.unstable;
+  report.host_speed = run.host_speed;
   report.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report.median_spread = core::median(std::move(run.spreads));
   return report;

@@ -50,6 +50,20 @@ devices::ProfileOptions read_profile(const YamlReader& r, const YAML::Node& node
   return p;
 }
 
+HostSpeedOptions read_host_speed(const YamlReader& r, const YAML::Node& node) {
+  HostSpeedOptions o;
+  r.each_key(node, "host_speed", {"enabled", "tolerance", "max_waits", "first_wait_s", "final_sweep"},
+             [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+               const std::string what = "host_speed." + key;
+               if (key == "enabled") o.enabled = r.boolean(v, what);
+               else if (key == "tolerance") o.tolerance = r.number(v, what, 0.001);
+               else if (key == "max_waits") o.max_waits = static_cast<int>(r.integer(v, what, 0));
+               else if (key == "first_wait_s") o.first_wait_seconds = r.number(v, what, 0);
+               else if (key == "final_sweep") o.final_sweep = r.boolean(v, what);
+             });
+  return o;
+}
+
 template <typename ResolvePath>
 NetworkQuota read_networks(const YamlReader& r, const YAML::Node& node, const ResolvePath& path) {
   NetworkQuota networks;
@@ -88,7 +102,7 @@ CampaignSpec parse_campaign(const std::string& text, const std::string& source, 
   };
   r.each_key(root, "",
              {"campaign", "platform", "database", "fusion_rules", "seed", "chunk", "profile", "prior", "random", "vae",
-              "kernels", "networks"},
+              "kernels", "networks", "host_speed"},
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
                if (key == "campaign") spec.name = r.nonempty(v, key);
                else if (key == "platform") spec.platform = r.nonempty(v, key);
@@ -97,6 +111,7 @@ CampaignSpec parse_campaign(const std::string& text, const std::string& source, 
                else if (key == "seed") spec.seed = static_cast<std::uint64_t>(r.integer(v, key, 0));
                else if (key == "chunk") spec.chunk = static_cast<std::size_t>(r.integer(v, key, 1));
                else if (key == "profile") spec.profile = read_profile(r, v);
+               else if (key == "host_speed") spec.host_speed = read_host_speed(r, v);
                else if (key == "prior") {
                  r.each_key(v, "prior", {"spaces", "archs_per_space"},
                             [&](const std::string& k, const YAML::Node&, const YAML::Node& x) {

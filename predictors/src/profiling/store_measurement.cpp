@@ -1,8 +1,14 @@
 #include "hwnas/predictors/profiling/store_measurement.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include <fmt/core.h>
 
 #include "hwnas/core/interrupt.h"
+#include "hwnas/core/statistics.h"
 
 namespace hwnas::predictors {
 
@@ -22,34 +28,64 @@ devices::ProfileOptions campaign_network_profile() {
   return o;
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// One chunk's measurements, and the sentinels' latencies measured among them (none when they are off).
+struct ChunkMeasurement {
+  std::vector<devices::Measurement> graphs;
+  std::vector<double> sentinel_ms;
+};
+
+std::vector<core::Graph> sentinels_if_enabled(const HostSpeedOptions& options) {
+  return options.enabled ? host_speed_sentinels() : std::vector<core::Graph>{};
+}
+
+/// Sleeps `seconds` in short steps; false (early) when an interrupt was requested or `stop` says so.
+bool wait_for_host(double seconds, const std::function<bool()>& stop) {
+  const auto until = Clock::now() + std::chrono::duration<double>(seconds);
+  while (Clock::now() < until) {
+    if (core::InterruptGuard::requested() || (stop && stop())) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
+}
+
+}  // namespace
+
 StoreMeasurementRun measure_into_store(devices::Platform& platform, devices::MeasurementStore& store,
                                        std::span<const PendingMeasurement> todo, const std::string& campaign,
                                        std::uint64_t seed, std::size_t chunk,
                                        const std::function<void(std::size_t)>& after_chunk,
-                                       const std::function<bool()>& stop) {
+                                       const std::function<bool()>& stop, const HostSpeedOptions& host_speed,
+                                       HostSpeedTrack* continued_track) {
+  validate(host_speed);
   const auto fingerprint = platform.fingerprint();
-  StoreMeasurementRun run;
-  const std::size_t chunk_size = std::max<std::size_t>(1, chunk);
-  for (std::size_t begin = 0; begin < todo.size();) {
-    if (core::InterruptGuard::requested()) {
-      run.interrupted = true;
-      break;
-    }
-    if (stop && stop()) {
-      run.stopped = true;
-      break;
-    }
-    std::size_t end = begin;
-    while (end < todo.size() && end - begin < chunk_size && todo[end].profile == todo[begin].profile) ++end;
+  const std::vector<core::Graph> sentinels = sentinels_if_enabled(host_speed);
+  HostSpeedTrack own_track;
+  HostSpeedTrack& track = continued_track ? *continued_track : own_track;
+
+  const auto measure_chunk = [&](std::size_t begin, std::size_t end, std::uint64_t block_seed) {
     std::vector<core::Graph> graphs;
     for (std::size_t i = begin; i < end; ++i) graphs.push_back(*todo[i].graph);
+    // Interleaved with the chunk, the sentinels see what its graphs saw.
+    graphs.insert(graphs.end(), sentinels.begin(), sentinels.end());
     devices::ProfileOptions profile = *todo[begin].profile;
-    profile.seed = seed + begin;  // a different block order per chunk, the same on a resume
-    const auto measurements = devices::measure_interleaved(platform, graphs, profile);
+    profile.seed = block_seed;
+    ChunkMeasurement out{devices::measure_interleaved(platform, graphs, profile), {}};
+    for (std::size_t i = end - begin; i < out.graphs.size(); ++i) out.sentinel_ms.push_back(out.graphs[i].median_ms);
+    out.graphs.resize(end - begin);
+    if (!sentinels.empty()) track.observe(out.sentinel_ms);
+    return out;
+  };
 
+  std::vector<double> spreads(todo.size());
+  std::vector<bool> unstable(todo.size());
+  const auto commit = [&](std::size_t begin, std::size_t end, const ChunkMeasurement& chunk_measurement) {
     std::vector<devices::StoredMeasurement> rows;
     for (std::size_t i = begin; i < end; ++i) {
-      const devices::Measurement& m = measurements[i - begin];
+      const devices::Measurement& m = chunk_measurement.graphs[i - begin];
       devices::StoredMeasurement row;
       row.platform_key = fingerprint.key();
       row.platform_json = fingerprint.to_json();
@@ -62,13 +98,100 @@ StoreMeasurementRun measure_into_store(devices::Platform& platform, devices::Mea
       row.min_ms = std::min(m.min_ms, m.median_ms);
       row.mean_ms = m.mean_ms;
       rows.push_back(std::move(row));
-      run.spreads.push_back(m.spread);
-      run.unstable += m.stable ? 0 : 1;
+      spreads[i] = m.spread;
+      unstable[i] = !m.stable;
     }
     store.put_batch(rows);  // one transaction per chunk
+  };
+
+  struct CommittedChunk {
+    std::size_t begin, end;
+    std::vector<double> sentinel_ms;
+  };
+  std::vector<CommittedChunk> committed;
+  StoreMeasurementRun run;
+  HostSpeedReport& speed = run.host_speed;
+  const std::size_t chunk_size = std::max<std::size_t>(1, chunk);
+  int slow_in_a_row = 0;  // chunks kept slow one after another: a slow phase, not a passing disturbance
+  for (std::size_t begin = 0; begin < todo.size();) {
+    if (core::InterruptGuard::requested()) {
+      run.interrupted = true;
+      break;
+    }
+    if (stop && stop()) {
+      run.stopped = true;
+      break;
+    }
+    std::size_t end = begin;
+    while (end < todo.size() && end - begin < chunk_size && todo[end].profile == todo[begin].profile) ++end;
+    // A different block order per chunk, the same on a resume; each re-measurement another again.
+    std::uint64_t block_seed = seed + begin;
+    ChunkMeasurement measured = measure_chunk(begin, end, block_seed);
+    const bool in_slow_phase = slow_in_a_row >= host_speed.slow_phase_chunks;
+    for (int wait = 0; host_speed.enabled && !in_slow_phase && wait < host_speed.max_waits &&
+                       track.slowdown(measured.sentinel_ms) > host_speed.tolerance;
+         ++wait) {
+      const double seconds = host_speed.first_wait_seconds * std::pow(2.0, wait);
+      fmt::print(stderr,
+                 "hwnas: the host runs {:.0f}% slower than earlier in this run (median of {} sentinel kernels); "
+                 "waiting {:.0f} s, then measuring these {} again\n",
+                 100 * track.slowdown(measured.sentinel_ms), sentinels.size(), seconds, end - begin);
+      const auto wait_start = Clock::now();
+      const bool waited = wait_for_host(seconds, stop);
+      speed.waited_seconds += std::chrono::duration<double>(Clock::now() - wait_start).count();
+      if (!waited) break;  // stopping: what was measured is kept (the final report counts it as slow)
+      ++speed.discarded;
+      block_seed += todo.size();
+      measured = measure_chunk(begin, end, block_seed);
+    }
+    commit(begin, end, measured);
+    const bool kept_slow = host_speed.enabled && track.slowdown(measured.sentinel_ms) > host_speed.tolerance;
+    if (kept_slow && ++slow_in_a_row == host_speed.slow_phase_chunks)
+      fmt::print(stderr, "hwnas: {} chunks in a row ran slow: measuring on without waiting until the host recovers\n",
+                 slow_in_a_row);
+    if (!kept_slow) slow_in_a_row = 0;
+    committed.push_back({begin, end, measured.sentinel_ms});
     run.measured = end;
     if (after_chunk) after_chunk(run.measured);
     begin = end;
+  }
+
+  // A run that starts on a slow host learns how fast the host can be only later: chunks that were kept
+  // slow, or that the fastest sentinels now show to be slow, are measured once more, and the faster
+  // measurement of the two is kept; unless the host is in a slow phase still, which the sweep would only
+  // measure again.
+  const auto slow = [&](const CommittedChunk& c) { return track.slowdown(c.sentinel_ms) > host_speed.tolerance; };
+  if (host_speed.enabled && host_speed.final_sweep && !run.interrupted && !run.stopped) {
+    const auto to_sweep = std::count_if(committed.begin(), committed.end(), slow);
+    if (to_sweep > 0)
+      fmt::print(stderr, "hwnas: measuring {} chunks again that ran more than {:.0f}% slower than the fastest sentinel\n",
+                 to_sweep, 100 * host_speed.tolerance);
+    int still_slow_in_a_row = 0;
+    for (auto& c : committed) {
+      if (!slow(c)) continue;
+      if (core::InterruptGuard::requested() || (stop && stop())) break;
+      if (still_slow_in_a_row >= host_speed.slow_phase_chunks) {
+        fmt::print(stderr, "hwnas: the host is still slow: the remaining slow chunks stay as measured\n");
+        break;
+      }
+      const ChunkMeasurement again = measure_chunk(c.begin, c.end, seed + c.begin + 2 * todo.size());
+      if (track.slowdown(again.sentinel_ms) < track.slowdown(c.sentinel_ms)) {
+        commit(c.begin, c.end, again);
+        c.sentinel_ms = again.sentinel_ms;
+      }
+      ++speed.discarded;  // one of the two measurements is thrown away
+      still_slow_in_a_row = slow(c) ? still_slow_in_a_row + 1 : 0;
+    }
+  }
+
+  for (const auto& c : committed) {
+    if (!host_speed.enabled) break;
+    speed.chunk_slowdowns.push_back(std::max(0.0, track.slowdown(c.sentinel_ms)));
+    speed.kept_slow += slow(c) ? 1 : 0;
+  }
+  for (std::size_t i = 0; i < run.measured; ++i) {
+    run.spreads.push_back(spreads[i]);
+    run.unstable += unstable[i] ? 1 : 0;
   }
   return run;
 }

@@ -160,8 +160,9 @@ class Calibration {
         [&](std::size_t done) {
           if (options_.on_progress) options_.on_progress("networks", done, todo.size());
         },
-        [&] { return budget_spent(); });
+        [&] { return budget_spent(); }, options_.host_speed, &host_speed_);
     report_.profiling_seconds += seconds_since(start);
+    report_.host_speed.add(run.host_speed);
     report_.interrupted = report_.interrupted || run.interrupted;
     report_.budget_exhausted = report_.budget_exhausted || run.stopped;
   }
@@ -220,8 +221,9 @@ class Calibration {
             },
             // The budget is wall time from the start: the cost per kernel priced by the first round is
             // only an estimate (larger kernels come later), so measuring also stops when it runs out.
-            [&] { return budget_spent(); });
+            [&] { return budget_spent(); }, options_.host_speed, &host_speed_);
     report_.measured += run.measured;
+    report_.host_speed.add(run.host_speed);
     kernel_seconds_ += seconds_since(start);
     report_.profiling_seconds += seconds_since(start);
     report_.interrupted = report_.interrupted || run.interrupted;
@@ -365,6 +367,7 @@ class Calibration {
   FusionRules rules_;
   devices::MeasurementStore store_;
   std::string campaign_;
+  HostSpeedTrack host_speed_;  ///< the host's fastest speed, across every measuring call
   std::vector<std::string> types_;
   std::map<std::string, std::vector<KernelSample>> plans_;
   std::map<std::string, std::size_t> next_;

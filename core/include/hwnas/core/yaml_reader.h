@@ -80,6 +80,13 @@ class YamlReader {
     return *v;
   }
 
+  bool boolean(const YAML::Node& node, const std::string& what) const {
+    const std::string s = scalar(node, what);
+    if (s == "true") return true;
+    if (s == "false") return false;
+    fail("{}'{}' is '{}', expected true or false", at(node), what, s);
+  }
+
   /// Iterates a map, rejecting keys outside `valid` and repeated keys.
   template <typename Fn>
   void each_key(const YAML::Node& map, const std::string& what, const std::vector<std::string>& valid, Fn fn) const {

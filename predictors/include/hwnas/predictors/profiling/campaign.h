@@ -19,6 +19,7 @@
 ///     spaces: {nb201: 100, fbnet: 100}     # random architectures per space (network_sample.h)
 ///     graphs: [../data/networks/zoo]       # directories of IR graph files, every one measured
 ///     profile: {repeats: 2, rounds: 7}     # their own profiler settings (networks run for milliseconds)
+///   host_speed: {tolerance: 0.1, max_waits: 2, first_wait_s: 5, final_sweep: true}  # optional; host_speed.h
 ///
 /// Kernels and networks are planned deterministically from the seed, those already in the store for
 /// this platform fingerprint are skipped, and the rest are measured chunk by chunk (kernels first),
@@ -34,6 +35,7 @@
 
 #include "hwnas/devices/profiler.h"
 #include "hwnas/predictors/kernels/fusion_rules.h"
+#include "hwnas/predictors/profiling/host_speed.h"
 #include "hwnas/predictors/profiling/network_sample.h"
 #include "hwnas/predictors/sampling/samplers.h"
 #include "hwnas/predictors/sampling/vae_sampler.h"
@@ -71,6 +73,7 @@ struct CampaignSpec {
   VaeSamplerOptions vae;  ///< the VAE of `vae:` quotas (its seed comes from the campaign's)
   std::vector<KernelQuota> kernels;
   NetworkQuota networks;
+  HostSpeedOptions host_speed;  ///< the sentinel that watches the host's speed while measuring
   std::string source_text;  ///< the YAML as read: what the store records to recognise a resume
 };
 
@@ -99,6 +102,7 @@ struct CampaignReport {
   std::size_t unstable = 0;  ///< measurements whose spread stayed above the profiler's threshold
   bool interrupted = false;  ///< stopped by a signal between chunks (everything committed stays)
   double median_spread = 0;  ///< over the kernels measured by this run
+  HostSpeedReport host_speed;
 };
 
 struct CampaignRunOptions {

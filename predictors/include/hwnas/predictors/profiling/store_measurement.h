@@ -13,6 +13,7 @@
 #include "hwnas/devices/measurement_store.h"
 #include "hwnas/devices/platform.h"
 #include "hwnas/devices/profiler.h"
+#include "hwnas/predictors/profiling/host_speed.h"
 
 namespace hwnas::predictors {
 
@@ -36,15 +37,22 @@ struct StoreMeasurementRun {
   std::vector<double> spreads;
   bool interrupted = false;    ///< stopped between chunks by SIGINT/SIGTERM (core::InterruptGuard)
   bool stopped = false;        ///< stopped between chunks because `stop` said so (a time budget, say)
+  HostSpeedReport host_speed;  ///< how steady the host was (all zero when the sentinel is off)
 };
 
 /// Measures `todo` on `platform` into `store` under `campaign`, at most `chunk` rows per transaction.
 /// `seed` (+ the chunk's offset) orders each chunk's interleaved blocks. `after_chunk(measured so far)`
 /// runs after every commit. Stops between chunks when an interrupt was requested or `stop()` is true.
+/// With `host_speed` enabled, every chunk also measures the sentinel (host_speed.h): a chunk measured
+/// while the host was slow is measured again after a wait, and the run reports how steady the host was.
+/// `continued_track` carries the host's fastest speed over from earlier calls (a calibration measures in
+/// several); nullptr: this call learns it afresh.
 StoreMeasurementRun measure_into_store(devices::Platform& platform, devices::MeasurementStore& store,
                                        std::span<const PendingMeasurement> todo, const std::string& campaign,
                                        std::uint64_t seed, std::size_t chunk,
                                        const std::function<void(std::size_t)>& after_chunk = {},
-                                       const std::function<bool()>& stop = {});
+                                       const std::function<bool()>& stop = {},
+                                       const HostSpeedOptions& host_speed = {},
+                                       HostSpeedTrack* continued_track = nullptr);
 
 }  // namespace hwnas::predictors

@@ -51,6 +51,7 @@ struct PlatformCalibrationOptions {
   /// (the set then predicts a network as its plain kernel sum).
   std::map<std::string, std::size_t> networks_per_space = {{"nb201", 4}, {"fbnet", 4}, {"mobilenet", 4}};
   devices::ProfileOptions network_profile = campaign_network_profile();
+  HostSpeedOptions host_speed;       ///< the sentinel that watches the host's speed while measuring
   /// Progress: (stage, done, total) with stage "measure", "networks" or "adapt".
   std::function<void(const std::string&, std::size_t, std::size_t)> on_progress;
 };
@@ -72,6 +73,7 @@ struct PlatformCalibrationReport {
   double profiling_seconds = 0;
   double seconds = 0;                 ///< the whole calibration
   double median_spread = 0;           ///< of this run's measurements
+  HostSpeedReport host_speed;         ///< how steady the host was while this run measured
   std::vector<HeldOutScore> held_out; ///< fine-tune, scratch, unchanged on the held-out kernels
   AdaptationReport adaptation;        ///< of the final fine-tuning on every measurement
   std::size_t networks = 0;           ///< whole networks measured (by this run or before it)
