@@ -67,9 +67,10 @@ TEST_F(CampaignTest, ParsesAndRejectsBadFilesNamingTheLine) {
   EXPECT_FALSE(spec.host_speed.final_sweep);
   EXPECT_EQ(spec.host_speed.max_waits, HostSpeedOptions{}.max_waits);  // what it leaves out keeps its default
   const std::string no_sentinel = "campaign: x\nplatform: p\ndatabase: d\nkernels: [{type: relu, random: 1}]\n"
-                                  "host_speed: {enabled: false, tolerance: 0.2}\n";
+                                  "host_speed: {enabled: false, tolerance: 0.2, slow_phase_chunks: 5}\n";
   EXPECT_FALSE(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.enabled);
   EXPECT_EQ(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.tolerance, 0.2);
+  EXPECT_EQ(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.slow_phase_chunks, 5);
 
   EXPECT_NE(error_of(small_campaign(dir_ / "m.db") + "colour: red\n").find("c.yaml:15: unknown key 'colour'"),
             std::string::npos);

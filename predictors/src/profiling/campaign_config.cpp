@@ -52,13 +52,14 @@ devices::ProfileOptions read_profile(const YamlReader& r, const YAML::Node& node
 
 HostSpeedOptions read_host_speed(const YamlReader& r, const YAML::Node& node) {
   HostSpeedOptions o;
-  r.each_key(node, "host_speed", {"enabled", "tolerance", "max_waits", "first_wait_s", "final_sweep"},
+  r.each_key(node, "host_speed", {"enabled", "tolerance", "max_waits", "first_wait_s", "slow_phase_chunks", "final_sweep"},
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
                const std::string what = "host_speed." + key;
                if (key == "enabled") o.enabled = r.boolean(v, what);
                else if (key == "tolerance") o.tolerance = r.number(v, what, 0.001);
                else if (key == "max_waits") o.max_waits = static_cast<int>(r.integer(v, what, 0));
                else if (key == "first_wait_s") o.first_wait_seconds = r.number(v, what, 0);
+               else if (key == "slow_phase_chunks") o.slow_phase_chunks = static_cast<int>(r.integer(v, what, 1));
                else if (key == "final_sweep") o.final_sweep = r.boolean(v, what);
              });
   return o;

@@ -164,7 +164,7 @@ StoreMeasurementRun measure_into_store(devices::Platform& platform, devices::Mea
   if (host_speed.enabled && host_speed.final_sweep && !run.interrupted && !run.stopped) {
     const auto to_sweep = std::count_if(committed.begin(), committed.end(), slow);
     if (to_sweep > 0)
-      fmt::print(stderr, "hwnas: measuring {} chunks again that ran more than {:.0f}% slower than the fastest sentinel\n",
+      fmt::print(stderr, "hwnas: measuring {} chunks again that ran more than {:.0f}% slower than the sentinels' best\n",
                  to_sweep, 100 * host_speed.tolerance);
     int still_slow_in_a_row = 0;
     for (auto& c : committed) {

@@ -25,8 +25,9 @@ namespace hwnas::predictors {
 
 struct HostSpeedOptions {
   bool enabled = true;
-  /// A chunk whose sentinel is more than this much slower than the fastest seen was measured on a slow
-  /// host. Above the sentinel's own noise (its spread is ~1-3% here), far below the slowdowns seen.
+  /// A chunk whose sentinels are (in their median) more than this much slower than their fastest was
+  /// measured on a slow host: above their own noise (spreads of ~1-3% here), far below the slowdowns
+  /// seen (35-110%).
   double tolerance = 0.10;
   int max_waits = 2;               ///< waits, each followed by measuring the chunk again, before it is kept
   double first_wait_seconds = 5;   ///< the first wait; each further one doubles
@@ -43,7 +44,7 @@ struct HostSpeedOptions {
 /// Throws hwnas::Error naming the field when an option is out of range.
 void validate(const HostSpeedOptions& options);
 
-/// The sentinels: five kernels of 0.05-0.5 ms on one thread here that every platform can run, compute-
+/// The sentinels: five kernels of 0.01-0.3 ms on one thread here that every platform can run, compute-
 /// and memory-bound (a 3x3 convolution, a depthwise one, a linear layer, a max pool, an add).
 std::vector<core::Graph> host_speed_sentinels();
 
