@@ -140,9 +140,10 @@ StoreMeasurementRun measure_into_store(devices::Platform& platform, devices::Mea
       const bool waited = wait_for_host(seconds, stop);
       speed.waited_seconds += std::chrono::duration<double>(Clock::now() - wait_start).count();
       if (!waited) break;  // stopping: what was measured is kept (the final report counts it as slow)
-      ++speed.discarded;
+      ++speed.discarded;  // one of the two measurements: the slower
       block_seed += todo.size();
-      measured = measure_chunk(begin, end, block_seed);
+      ChunkMeasurement again = measure_chunk(begin, end, block_seed);
+      if (track.slowdown(again.sentinel_ms) <= track.slowdown(measured.sentinel_ms)) measured = std::move(again);
     }
     commit(begin, end, measured);
     const bool kept_slow = host_speed.enabled && track.slowdown(measured.sentinel_ms) > host_speed.tolerance;
