@@ -3,8 +3,8 @@
 ///
 /// The profiler's spread catches noise among a chunk's rounds, seconds apart; it cannot see the whole
 /// host turning slower for minutes. On this shared 2-core VM, a 10-minute `hwnas calibrate --platform
-/// opencv-cpu-t1` ran its second half 1.9x slower in CPU time than its first while reporting a median
-/// spread of 2.75%. The same kernel configs measured on a steady host trained to 79% of held-out kernels
+/// opencv-cpu-t1` measured the same configs as an earlier run 1.05x slower in some minutes and 1.9x in
+/// others (in CPU time), while reporting a median spread of 2.75%. The same kernel configs measured on a steady host trained to 79% of held-out kernels
 /// within ±10%; the mixed data trained to 20% (hswish, a single elementwise op, to 19%).
 ///
 /// So every chunk also measures a few fixed kernels, the sentinels, interleaved with the chunk's own
