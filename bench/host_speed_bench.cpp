@@ -14,7 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -22,6 +22,7 @@
 
 #include "hwnas/core/error.h"
 #include "hwnas/core/statistics.h"
+#include "hwnas/core/text.h"
 #include "hwnas/devices/platform.h"
 #include "hwnas/devices/profiler.h"
 #include "hwnas/devices/repeatability.h"
@@ -49,14 +50,31 @@ int run(int argc, char** argv) {
   std::string platform_name = "libtorch-cpu-t1";
   int passes = 10;
   double pause_seconds = 20;
+  constexpr const char* kUsage = "usage: host_speed_bench [--platform P] [--passes N] [--pause SECONDS]";
   for (int i = 1; i < argc; ++i) {
-    const bool has_value = i + 1 < argc;
-    if (!std::strcmp(argv[i], "--platform") && has_value) platform_name = argv[++i];
-    else if (!std::strcmp(argv[i], "--passes") && has_value) passes = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--pause") && has_value) pause_seconds = std::atof(argv[++i]);
-    else fail("unknown argument '{}' (usage: host_speed_bench [--platform P] [--passes N] [--pause SECONDS])", argv[i]);
+    const std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      fmt::print("{}\nMeasures the reference kernels and the host-speed sentinels together N times (default 10),\n"
+                 "SECONDS apart (default 20), and prints whether the sentinels' slowdown follows the kernels'\n"
+                 "(see bench/host_speed_bench.cpp).\n",
+                 kUsage);
+      return 0;
+    }
+    if (arg != "--platform" && arg != "--passes" && arg != "--pause") fail("unknown argument '{}' ({})", arg, kUsage);
+    if (i + 1 >= argc) fail("option '{}' needs a value ({})", arg, kUsage);
+    const std::string_view value = argv[++i];
+    if (arg == "--platform") {
+      platform_name = value;
+    } else if (arg == "--passes") {
+      const auto n = core::detail::parse_int(value);
+      if (!n || *n < 2) fail("--passes '{}': expected an integer >= 2", value);
+      passes = static_cast<int>(*n);
+    } else {
+      const auto seconds = core::detail::parse_double(value);
+      if (!seconds || !std::isfinite(*seconds) || *seconds < 0) fail("--pause '{}': expected seconds >= 0", value);
+      pause_seconds = *seconds;
+    }
   }
-  HWNAS_CHECK(passes >= 2, "--passes must be >= 2, got {}", passes);
 
   auto platform = devices::make_platform(platform_name);
   std::vector<core::Graph> graphs = devices::reference_kernels();

@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 
 #include "hwnas/core/error.h"
+#include "hwnas/core/text.h"
 #include "hwnas/predictors/regressors/accuracy.h"
 #include "hwnas/predictors/regressors/kernel_dataset.h"
 #include "hwnas/predictors/regressors/linear_regressor.h"
@@ -95,23 +96,34 @@ int main(int argc, char** argv) try {
   bool learning_curve = false;
   int threads = 1;
   std::uint64_t split_seed = 0;
+  constexpr const char* kUsage =
+      "usage: regressor_bench [MEASUREMENTS.csv] [--variants] [--litepred] [--learning-curve] [--threads N] "
+      "[--split-seed S]";
+  const auto count = [](const char* flag, const char* text) {
+    const auto n = hwnas::core::detail::parse_int(text);
+    if (!n || *n < 0) hwnas::fail("{} '{}': expected an integer >= 0", flag, text);
+    return *n;
+  };
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--variants") == 0)
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      fmt::print("{}\nKernel regressors side by side on hwnas train --dataset-csv output, or synthetic data without\n"
+                 "a CSV (see bench/regressor_bench.cpp).\n",
+                 kUsage);
+      return 0;
+    } else if (std::strcmp(argv[i], "--variants") == 0)
       variants = true;
     else if (std::strcmp(argv[i], "--litepred") == 0)
       litepred = true;
     else if (std::strcmp(argv[i], "--learning-curve") == 0)
       learning_curve = true;
     else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
-      threads = std::stoi(argv[++i]);
+      threads = static_cast<int>(count("--threads", argv[++i]));
     else if (std::strcmp(argv[i], "--split-seed") == 0 && i + 1 < argc)
-      split_seed = std::stoull(argv[++i]);
+      split_seed = static_cast<std::uint64_t>(count("--split-seed", argv[++i]));
     else if (argv[i][0] != '-')
       csv = argv[i];
     else
-      hwnas::fail("unknown flag '{}' (usage: regressor_bench [MEASUREMENTS.csv] [--variants] [--litepred] [--learning-curve] "
-                  "[--threads N] [--split-seed S])",
-                  argv[i]);
+      hwnas::fail("unknown flag '{}' ({})", argv[i], kUsage);
   }
   if (csv.empty()) {
     std::map<std::string, KernelDataset> synthetic;

@@ -38,10 +38,6 @@ struct ChunkMeasurement {
   std::vector<double> sentinel_ms;
 };
 
-std::vector<core::Graph> sentinels_if_enabled(const HostSpeedOptions& options) {
-  return options.enabled ? host_speed_sentinels() : std::vector<core::Graph>{};
-}
-
 /// Sleeps `seconds` in short steps; false (early) when an interrupt was requested or `stop` says so.
 bool wait_for_host(double seconds, const std::function<bool()>& stop) {
   const auto until = Clock::now() + std::chrono::duration<double>(seconds);
@@ -62,7 +58,7 @@ StoreMeasurementRun measure_into_store(devices::Platform& platform, devices::Mea
                                        HostSpeedTrack* continued_track) {
   validate(host_speed);
   const auto fingerprint = platform.fingerprint();
-  const std::vector<core::Graph> sentinels = sentinels_if_enabled(host_speed);
+  const std::vector<core::Graph> sentinels = host_speed.enabled ? host_speed_sentinels() : std::vector<core::Graph>{};
   HostSpeedTrack own_track;
   HostSpeedTrack& track = continued_track ? *continued_track : own_track;
 

@@ -82,9 +82,9 @@ class YamlReader {
 
   bool boolean(const YAML::Node& node, const std::string& what) const {
     const std::string s = scalar(node, what);
-    if (s == "true") return true;
-    if (s == "false") return false;
-    fail("{}'{}' is '{}', expected true or false", at(node), what, s);
+    const auto v = detail::parse_bool(s);
+    if (!v) fail("{}'{}' is '{}', expected true or false", at(node), what, s);
+    return *v;
   }
 
   /// Iterates a map, rejecting keys outside `valid` and repeated keys.
