@@ -1,11 +1,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
-#include <iomanip>
 #include <optional>
-#include <sstream>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -14,6 +11,7 @@
 #include "commands/commands.h"
 #include "hwnas/core/error.h"
 #include "hwnas/core/progress.h"
+#include "hwnas/core/text.h"
 #include "hwnas/devices/platform.h"
 #include "hwnas/devices/repeatability.h"
 #include "hwnas/predictors/profiling/campaign.h"
@@ -29,24 +27,8 @@ std::string eta_text(double seconds_done, std::size_t done, std::size_t total) {
   return fmt::format("ETA {}m{:02}s", static_cast<int>(left) / 60, static_cast<int>(left) % 60);
 }
 
-/// "2026-11-23T07:00" or "2026-11-23T07:00:30" (UTC), or "@1763881200" (seconds since the epoch).
 std::int64_t parse_utc_time(const std::string& text) {
-  if (!text.empty() && text.front() == '@') {
-    try {
-      std::size_t used = 0;
-      const long long seconds = std::stoll(text.substr(1), &used);
-      if (used == text.size() - 1) return seconds;
-    } catch (const std::exception&) {
-    }
-  } else {
-    std::tm tm{};
-    std::istringstream in(text);
-    in >> std::get_time(&tm, "%Y-%m-%dT%H:%M");
-    if (!in.fail()) {
-      if (in.peek() == ':') in.ignore() >> tm.tm_sec;
-      if (!in.fail() && in.peek() == std::char_traits<char>::eof()) return static_cast<std::int64_t>(::timegm(&tm));
-    }
-  }
+  if (const auto seconds = core::detail::parse_utc_time(text)) return *seconds;
   fail("--remeasure-before '{}': give a UTC time as 2026-11-23T07:00[:30], or @SECONDS since the epoch", text);
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,37 @@ inline std::optional<bool> parse_bool(std::string_view text) {
   if (text == "true" || text == "True" || text == "yes" || text == "on" || text == "1") return true;
   if (text == "false" || text == "False" || text == "no" || text == "off" || text == "0") return false;
   return std::nullopt;
+}
+
+/// Seconds since the epoch of a UTC time spelled exactly "2026-11-23T07:00" or "2026-11-23T07:00:30",
+/// or given directly as "@1795417200"; nullopt for anything else. (std::get_time is no help here:
+/// libstdc++'s accepts "2026-11-23" for "%Y-%m-%dT%H:%M" when the text ends early.)
+inline std::optional<std::int64_t> parse_utc_time(std::string_view text) {
+  text = trim(text);
+  if (!text.empty() && text.front() == '@') return parse_int(text.substr(1));
+  if (text.size() != 16 && text.size() != 19) return std::nullopt;
+  const auto field = [&](std::size_t at, std::size_t digits, int lo, int hi) -> std::optional<int> {
+    const std::string_view piece = text.substr(at, digits);
+    for (const char c : piece)
+      if (c < '0' || c > '9') return std::nullopt;
+    const auto value = parse_int(piece);
+    if (!value || *value < lo || *value > hi) return std::nullopt;
+    return static_cast<int>(*value);
+  };
+  if (text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':') return std::nullopt;
+  if (text.size() == 19 && text[16] != ':') return std::nullopt;
+  const auto year = field(0, 4, 1970, 9999), month = field(5, 2, 1, 12), day = field(8, 2, 1, 31);
+  const auto hour = field(11, 2, 0, 23), minute = field(14, 2, 0, 59);
+  const auto second = text.size() == 19 ? field(17, 2, 0, 60) : std::optional<int>(0);
+  if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = *year - 1900;
+  tm.tm_mon = *month - 1;
+  tm.tm_mday = *day;
+  tm.tm_hour = *hour;
+  tm.tm_min = *minute;
+  tm.tm_sec = *second;
+  return static_cast<std::int64_t>(::timegm(&tm));
 }
 
 }  // namespace hwnas::core::detail
