@@ -218,6 +218,7 @@ void add_profile_command(CLI::App& app) {
     const auto report = predictors::run_campaign(spec);
     fmt::print("{}: {} kernels, {} measured now into {} ({} already there)\n", spec.name, report.progress.planned,
                report.progress.measured, args->db, report.progress.already_measured);
+    fmt::print("{}\n", predictors::describe(report.host_speed, spec.host_speed));
   });
 }
 

@@ -67,10 +67,16 @@ TEST_F(CampaignTest, ParsesAndRejectsBadFilesNamingTheLine) {
   EXPECT_FALSE(spec.host_speed.final_sweep);
   EXPECT_EQ(spec.host_speed.max_waits, HostSpeedOptions{}.max_waits);  // what it leaves out keeps its default
   const std::string no_sentinel = "campaign: x\nplatform: p\ndatabase: d\nkernels: [{type: relu, random: 1}]\n"
-                                  "host_speed: {enabled: false, tolerance: 0.2, slow_phase_chunks: 5}\n";
+                                  "host_speed: {enabled: false, tolerance: 0.2, slow_phase_chunks: 5, "
+                                  "max_unstable_share: 0.75}\n";
   EXPECT_FALSE(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.enabled);
   EXPECT_EQ(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.tolerance, 0.2);
   EXPECT_EQ(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.slow_phase_chunks, 5);
+  EXPECT_EQ(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.max_unstable_share, 0.75);
+  EXPECT_NE(error_of("campaign: x\nplatform: p\ndatabase: d\nkernels: [{type: relu, random: 1}]\n"
+                     "host_speed: {max_unstable_share: 2}\n")
+                .find("c.yaml:5: 'host_speed.max_unstable_share' is 2, expected a share <= 1"),
+            std::string::npos);
 
   EXPECT_NE(error_of(small_campaign(dir_ / "m.db") + "colour: red\n").find("c.yaml:15: unknown key 'colour'"),
             std::string::npos);

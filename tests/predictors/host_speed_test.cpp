@@ -65,7 +65,7 @@ class HostSpeedTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  devices::ProfileOptions profile_ = exact_profile();
+  devices::ProfileOptions profile_ = exact_profile();  // todo_ points at it
   std::vector<core::Graph> graphs_;
   std::vector<std::string> keys_;
   std::vector<PendingMeasurement> todo_;
@@ -93,6 +93,9 @@ TEST(HostSpeedOptions, RejectsOutOfRangeValuesNamingThem) {
   o = {};
   o.first_wait_seconds = -1;
   EXPECT_NE(test::error_of([&] { validate(o); }).find("first_wait_seconds"), std::string::npos);
+  o = {};
+  o.max_unstable_share = 1.5;
+  EXPECT_NE(test::error_of([&] { validate(o); }).find("max_unstable_share"), std::string::npos);
 }
 
 TEST_F(HostSpeedTest, WithoutTheSentinelAChunkMeasuredOnASlowHostIsStoredSlow) {
@@ -167,6 +170,61 @@ TEST_F(HostSpeedTest, InASlowPhaseChunksAreKeptWithoutWaiting) {
   EXPECT_EQ(run.measured, 6u);
   EXPECT_EQ(run.host_speed.discarded, 1u);  // only the second chunk waited and was measured again
   EXPECT_EQ(run.host_speed.kept_slow, 2u);
+}
+
+/// Profiled as exact_profile(), but a graph whose spread is above 5% counts as unstable (and is not
+/// measured again by the profiler itself, so the activation counts stay exact).
+devices::ProfileOptions unstable_above_5_percent() {
+  devices::ProfileOptions o = exact_profile();
+  o.max_rel_spread = 0.05;
+  o.max_remeasure = 0;
+  return o;
+}
+
+TEST_F(HostSpeedTest, AChunkMeasuredOnAnUnsteadyHostIsMeasuredAgainOnceItSettles) {
+  // Through the first chunk's measurement (activations 1..21) every other block runs twice as slow: each
+  // graph's two rounds disagree by 2x, while the sentinels' medians see nothing wrong (they are the
+  // fastest so far). Then the load stops. No final sweep: later sentinels would show this chunk's slow
+  // too, which real bursts need not do.
+  profile_ = unstable_above_5_percent();
+  SpinPlatform platform({.base_us = 1000 * kBaseMs, .jitter = true, .jitter_until_activations = 21});
+  HostSpeedOptions options = no_wait();
+  options.final_sweep = false;
+  const StoreMeasurementRun run = measure(platform, options);
+  EXPECT_EQ(run.measured, 6u);
+  for (const auto& row : rows_) EXPECT_LT(row.spread, 0.05) << row.config_key;
+  EXPECT_EQ(run.unstable, 0u);
+  EXPECT_EQ(run.host_speed.discarded, 1u);
+  EXPECT_EQ(run.host_speed.kept_unsteady, 0u);
+  EXPECT_EQ(run.host_speed.kept_slow, 0u);
+}
+
+TEST_F(HostSpeedTest, WithTheUnsteadyRuleOffAnUnsteadyChunkIsStoredAsMeasured) {
+  profile_ = unstable_above_5_percent();
+  SpinPlatform platform({.base_us = 1000 * kBaseMs, .jitter = true, .jitter_until_activations = 21});
+  HostSpeedOptions options = no_wait();
+  options.final_sweep = false;
+  options.max_unstable_share = 1;
+  const StoreMeasurementRun run = measure(platform, options);
+  EXPECT_GT(rows_[0].spread, 0.2);
+  EXPECT_GT(rows_[1].spread, 0.2);
+  EXPECT_EQ(run.unstable, 2u);
+  EXPECT_EQ(run.host_speed.discarded, 0u);
+}
+
+TEST_F(HostSpeedTest, AHostThatStaysUnsteadyIsMeasuredAnywayAndReportedUnsteady) {
+  profile_ = unstable_above_5_percent();
+  SpinPlatform platform({.base_us = 1000 * kBaseMs, .jitter = true});
+  HostSpeedOptions options = no_wait();
+  options.max_waits = 1;
+  options.slow_phase_chunks = 5;
+  const StoreMeasurementRun run = measure(platform, options);
+  EXPECT_EQ(run.measured, 6u);
+  EXPECT_EQ(run.unstable, 6u);
+  EXPECT_EQ(run.host_speed.kept_unsteady, 3u);
+  EXPECT_EQ(run.host_speed.discarded, 6u);  // per chunk, the wait's re-measurement and the final sweep's
+  EXPECT_NE(describe(run.host_speed, options).find("3 kept unsteady"), std::string::npos)
+      << describe(run.host_speed, options);
 }
 
 }  // namespace

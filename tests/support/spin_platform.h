@@ -29,6 +29,7 @@ class SpinPlatform final : public devices::Platform {
     int slower_after_activations = -1;  // >= 0: past this many activations, every run takes `slowdown` x longer
     double slowdown = 1.0;              // (the whole host turning slower, as when a neighbour starts)
     int faster_after_activations = -1;  // >= 0: ... until past this many (the neighbour has stopped)
+    int jitter_until_activations = -1;  // >= 0: `jitter` only up to this many activations (bursty load ends)
   };
   explicit SpinPlatform(Behaviour behaviour) : behaviour_(behaviour) {}
   std::string name() const override { return "spin"; }
@@ -44,7 +45,9 @@ class SpinPlatform final : public devices::Platform {
     Prepared(Behaviour behaviour, Counters& counters) : behaviour_(behaviour), counters_(counters) {}
     void activate() override {
       ++counters_.activations;
-      slow_ = behaviour_.jitter && !slow_;
+      const bool jitter_now = behaviour_.jitter && (behaviour_.jitter_until_activations < 0 ||
+                                                    counters_.activations <= behaviour_.jitter_until_activations);
+      slow_ = jitter_now && !slow_;
     }
     bool single_threaded() const override { return behaviour_.single_threaded; }
     void run(int iterations) override {

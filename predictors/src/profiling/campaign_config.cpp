@@ -52,7 +52,9 @@ devices::ProfileOptions read_profile(const YamlReader& r, const YAML::Node& node
 
 HostSpeedOptions read_host_speed(const YamlReader& r, const YAML::Node& node) {
   HostSpeedOptions o;
-  r.each_key(node, "host_speed", {"enabled", "tolerance", "max_waits", "first_wait_s", "slow_phase_chunks", "final_sweep"},
+  r.each_key(node, "host_speed",
+             {"enabled", "tolerance", "max_waits", "first_wait_s", "slow_phase_chunks", "final_sweep",
+              "max_unstable_share"},
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
                const std::string what = "host_speed." + key;
                if (key == "enabled") o.enabled = r.boolean(v, what);
@@ -61,6 +63,11 @@ HostSpeedOptions read_host_speed(const YamlReader& r, const YAML::Node& node) {
                else if (key == "first_wait_s") o.first_wait_seconds = r.number(v, what, 0);
                else if (key == "slow_phase_chunks") o.slow_phase_chunks = static_cast<int>(r.integer(v, what, 1));
                else if (key == "final_sweep") o.final_sweep = r.boolean(v, what);
+               else if (key == "max_unstable_share") {
+                 o.max_unstable_share = r.number(v, what, 0.001);
+                 if (o.max_unstable_share > 1)
+                   fail("{}'{}' is {}, expected a share <= 1", r.at(v), what, o.max_unstable_share);
+               }
              });
   return o;
 }

@@ -20,6 +20,8 @@ void validate(const HostSpeedOptions& o) {
   HWNAS_CHECK(o.max_waits >= 0, "host speed option max_waits must be >= 0, got {}", o.max_waits);
   HWNAS_CHECK(std::isfinite(o.first_wait_seconds) && o.first_wait_seconds >= 0,
               "host speed option first_wait_seconds must be >= 0, got {}", o.first_wait_seconds);
+  HWNAS_CHECK(std::isfinite(o.max_unstable_share) && o.max_unstable_share > 0 && o.max_unstable_share <= 1,
+              "host speed option max_unstable_share must be in (0, 1], got {}", o.max_unstable_share);
 }
 
 std::vector<core::Graph> host_speed_sentinels() {
@@ -72,6 +74,7 @@ void HostSpeedReport::add(const HostSpeedReport& later) {
   chunk_slowdowns.insert(chunk_slowdowns.end(), later.chunk_slowdowns.begin(), later.chunk_slowdowns.end());
   discarded += later.discarded;
   kept_slow += later.kept_slow;
+  kept_unsteady += later.kept_unsteady;
   waited_seconds += later.waited_seconds;
 }
 
@@ -80,9 +83,10 @@ std::string describe(const HostSpeedReport& report, const HostSpeedOptions& opti
   if (report.chunk_slowdowns.empty()) return "host speed: nothing measured";
   return fmt::format(
       "host speed over {} chunks: median {:.1f}% and at worst {:.0f}% slower than the fastest sentinels; {} chunk "
-      "measurements discarded as slow, {:.0f} s spent waiting; {} chunks kept more than {:.0f}% slow",
+      "measurements discarded as slow or unsteady, {:.0f} s spent waiting; {} chunks kept more than {:.0f}% slow, "
+      "{} kept unsteady",
       report.chunk_slowdowns.size(), 100 * report.median_slowdown(), 100 * report.max_slowdown(), report.discarded,
-      report.waited_seconds, report.kept_slow, 100 * options.tolerance);
+      report.waited_seconds, report.kept_slow, 100 * options.tolerance, report.kept_unsteady);
 }
 
 }  // namespace hwnas::predictors

@@ -14,6 +14,12 @@
 /// opencv-cpu-t1 switched between 0.19 and 0.28 ms from one preparation to the next while the other
 /// kernels measured beside it moved by 0-7% (`bench/host_speed_bench`), and flagged most chunks of a
 /// calibration as slow.
+///
+/// Load that comes in bursts shorter than a round can leave the sentinels' medians near their best while
+/// it scatters every round of a chunk: on 2026-11-23 a chunk of 40 MobileNet networks was stored with
+/// spreads of 1.5-64% (median 33%) under sentinels that passed. So a chunk most of whose graphs stay
+/// above the profiler's spread threshold (after its own re-measurement) counts as measured on an
+/// unsteady host, and is waited out and measured again like a slow one.
 
 #include <cstddef>
 #include <string>
@@ -39,6 +45,10 @@ struct HostSpeedOptions {
   /// later showed to be slow (a run that starts on a slow host learns the host's speed only later); the
   /// sweep ends early when slow_phase_chunks of its re-measurements in a row are slow still.
   bool final_sweep = true;
+  /// A chunk in which more than this share of the graphs stayed above the profiler's spread threshold
+  /// was measured on an unsteady host (a few such graphs per chunk are normal here: 5-8%). 1 turns the
+  /// rule off.
+  double max_unstable_share = 0.5;
 };
 
 /// Throws hwnas::Error naming the field when an option is out of range.
@@ -66,8 +76,9 @@ class HostSpeedTrack {
 struct HostSpeedReport {
   /// Per committed chunk, its slowdown against the fastest sentinel at the end of the run.
   std::vector<double> chunk_slowdowns;
-  std::size_t discarded = 0;       ///< chunk measurements thrown away because the host was slow
+  std::size_t discarded = 0;       ///< chunk measurements thrown away because the host was slow or unsteady
   std::size_t kept_slow = 0;       ///< chunks committed slower than the tolerance (after every wait and the sweep)
+  std::size_t kept_unsteady = 0;   ///< chunks committed unsteady (more than max_unstable_share unstable graphs)
   double waited_seconds = 0;       ///< spent waiting for the host to recover
 
   double median_slowdown() const;  ///< 0 when no chunk was measured
@@ -77,7 +88,7 @@ struct HostSpeedReport {
 };
 
 /// One line for a command's summary: chunks, median and worst slowdown, discarded measurements, time
-/// spent waiting, and chunks kept slow.
+/// spent waiting, and chunks kept slow or unsteady.
 std::string describe(const HostSpeedReport& report, const HostSpeedOptions& options);
 
 }  // namespace hwnas::predictors
