@@ -19,7 +19,8 @@
 ///     spaces: {nb201: 100, fbnet: 100}     # random architectures per space (network_sample.h)
 ///     graphs: [../data/networks/zoo]       # directories of IR graph files, every one measured
 ///     profile: {repeats: 2, rounds: 7}     # their own profiler settings (networks run for milliseconds)
-///   host_speed: {tolerance: 0.1, max_waits: 2, first_wait_s: 5, slow_phase_chunks: 3, final_sweep: true}  # host_speed.h
+///   host_speed: {enabled: true, tolerance: 0.1, max_waits: 2, first_wait_s: 5, slow_phase_chunks: 3,
+///                final_sweep: true, max_unstable_share: 0.5}  # host_speed.h
 ///
 /// Kernels and networks are planned deterministically from the seed, those already in the store for
 /// this platform fingerprint are skipped, and the rest are measured chunk by chunk (kernels first),

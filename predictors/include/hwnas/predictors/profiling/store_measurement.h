@@ -43,8 +43,9 @@ struct StoreMeasurementRun {
 /// Measures `todo` on `platform` into `store` under `campaign`, at most `chunk` rows per transaction.
 /// `seed` (+ the chunk's offset) orders each chunk's interleaved blocks. `after_chunk(measured so far)`
 /// runs after every commit. Stops between chunks when an interrupt was requested or `stop()` is true.
-/// With `host_speed` enabled, every chunk also measures the sentinel (host_speed.h): a chunk measured
-/// while the host was slow is measured again after a wait, and the run reports how steady the host was.
+/// With `host_speed` enabled, every chunk also measures the sentinels (host_speed.h): a chunk measured
+/// while the host was slow or unsteady is measured again after a wait, and the run reports how steady the
+/// host was.
 /// `continued_track` carries the host's fastest speed over from earlier calls (a calibration measures in
 /// several); nullptr: this call learns it afresh.
 StoreMeasurementRun measure_into_store(devices::Platform& platform, devices::MeasurementStore& store,
