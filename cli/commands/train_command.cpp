@@ -33,7 +33,7 @@ void add_train_command(CLI::App& app) {
   command->add_option("--out", args->out, "predictor set directory to write")->required();
   command->add_option("--campaigns", args->campaigns, "train on these campaigns' rows only (comma-separated; default: all)")
       ->delimiter(',');
-  command->add_option("--regressor", args->train.regressor, "regressor kind per kernel type: mlp, mlp_ensemble, linear, tree")
+  command->add_option("--regressor", args->train.regressor, "regressor kind per kernel type: mlp, mlp_ensemble, mlp_per_path, linear, tree")
       ->capture_default_str();
   command->add_option("--seed", args->train.seed, "split and fit seed")->capture_default_str();
   command->add_option("--threads", args->train.threads, "LibTorch threads while fitting (1: bit-for-bit reproducible)")

@@ -14,6 +14,7 @@
 #include "hwnas/predictors/regressors/linear_regressor.h"
 #include "hwnas/predictors/regressors/mlp_ensemble_regressor.h"
 #include "hwnas/predictors/regressors/mlp_regressor.h"
+#include "hwnas/predictors/regressors/per_path_mlp_regressor.h"
 #include "hwnas/predictors/regressors/synthetic.h"
 #include "hwnas/predictors/regressors/tree_regressor.h"
 #include "error_of.h"
@@ -334,6 +335,78 @@ TEST(MlpEnsembleRegressor, FineTuningMovesEveryMemberToTheNewPlatform) {
             std::string::npos);
 }
 
+// ---------------------------------------------------------------- per-path MLP
+
+/// small_set() with every `every`-th kernel on path 1 and 20x slower there (as LibTorch's native conv
+/// path is against oneDNN's), the others on path 0.
+KernelDataset two_path_set(std::uint64_t seed, std::size_t every = 2, std::size_t n = 300) {
+  KernelDataset data = small_set(seed, n);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const bool native = i % every == 0;
+    data.x[i][PerPathMlpRegressor::path_feature()] = native ? 1 : 0;
+    if (native) data.latency_ms[i] *= 20;
+  }
+  return data;
+}
+
+/// The rows of `data` on path `path`.
+KernelDataset on_path(const KernelDataset& data, int path) {
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < data.size(); ++i)
+    if ((data.x[i][PerPathMlpRegressor::path_feature()] > 0.5) == (path == 1)) rows.push_back(i);
+  return data.subset(rows);
+}
+
+TEST(PerPathMlpRegressor, EachPathIsAnEnsembleFittedOnItsOwnKernels) {
+  const DatasetSplit s = split_dataset(two_path_set(101), {0.7, 0.15}, 0);
+  const MlpEnsembleOptions ensemble{2, quick(MlpOptions::small(), 20)};
+  PerPathMlpRegressor per_path({.ensemble = ensemble});
+  EXPECT_EQ(PerPathMlpRegressor::path_feature(), 14u);
+  const FitSummary fit = per_path.fit(s.train, s.validation, {});
+  ASSERT_TRUE(per_path.split());
+  EXPECT_EQ(fit.epochs, 2 * 2 * 20);
+  for (int path : {0, 1}) {
+    MlpEnsembleRegressor alone(ensemble);
+    alone.fit(on_path(s.train, path), on_path(s.validation, path), {});
+    const KernelDataset test = on_path(s.test, path);
+    ASSERT_FALSE(test.empty());
+    EXPECT_EQ(per_path.predict_batch(test.x), alone.predict_batch(test.x)) << "path " << path;
+  }
+  // A batch mixing both paths comes back in its own order.
+  const auto mixed = per_path.predict_batch(s.test.x);
+  for (std::size_t i = 0; i < s.test.size(); ++i) EXPECT_EQ(mixed[i], per_path.predict(s.test.x[i])) << i;
+  EXPECT_THROW(PerPathMlpRegressor().predict(FeatureVector{}), Error);
+}
+
+TEST(PerPathMlpRegressor, ATypeThatDoesNotSplitGetsOneSharedEnsemble) {
+  // Every 20th kernel on path 1: 10 of ~210 training kernels, under min_path_kernels.
+  const DatasetSplit s = split_dataset(two_path_set(111, 20), {0.7, 0.15}, 0);
+  const MlpEnsembleOptions ensemble{2, quick(MlpOptions::small(), 20)};
+  PerPathMlpRegressor per_path({.ensemble = ensemble, .min_path_kernels = 40});
+  per_path.fit(s.train, s.validation, {});
+  EXPECT_FALSE(per_path.split());
+  MlpEnsembleRegressor shared(ensemble);
+  shared.fit(s.train, s.validation, {});
+  EXPECT_EQ(per_path.predict_batch(s.test.x), shared.predict_batch(s.test.x));
+}
+
+TEST(PerPathMlpRegressor, FineTuningMovesBothPathsToTheNewPlatform) {
+  const DatasetSplit s = split_dataset(two_path_set(121), {0.7, 0.15}, 0);
+  PerPathMlpRegressor per_path({.ensemble = {2, quick(MlpOptions::small(), 30)}});
+  per_path.fit(s.train, s.validation, {});
+  // The new platform: path 0 twice as slow, path 1 three times.
+  KernelDataset slower = s.test;
+  for (std::size_t i = 0; i < slower.size(); ++i)
+    slower.latency_ms[i] *= slower.x[i][PerPathMlpRegressor::path_feature()] > 0.5 ? 3 : 2;
+  PerPathMlpRegressor tuned = per_path;
+  tuned.fine_tune(slower, {}, {}, quick(MlpOptions::small(), 10));
+  for (int path : {0, 1}) {
+    const KernelDataset truth = on_path(slower, path);
+    EXPECT_GT(accuracy_report(per_path.predict_batch(truth.x), truth.latency_ms).mape, 0.45) << "path " << path;
+    EXPECT_LT(accuracy_report(tuned.predict_batch(truth.x), truth.latency_ms).mape, 0.2) << "path " << path;
+  }
+}
+
 // ---------------------------------------------------------------- files
 
 std::vector<std::unique_ptr<KernelRegressor>> fitted_regressors(const DatasetSplit& s) {
@@ -341,6 +414,7 @@ std::vector<std::unique_ptr<KernelRegressor>> fitted_regressors(const DatasetSpl
   out.push_back(std::make_unique<MlpRegressor>(quick(MlpOptions::small(), 10)));
   out.push_back(std::make_unique<MlpEnsembleRegressor>(MlpEnsembleOptions{2, quick(MlpOptions::small(), 10)}));
   out.push_back(std::make_unique<LinearRegressor>());
+  out.push_back(std::make_unique<PerPathMlpRegressor>(PerPathMlpOptions{.ensemble = {2, quick(MlpOptions::small(), 10)}}));
   if (have_tree_regressor()) out.push_back(std::make_unique<TreeRegressor>(TreeOptions{.trees = 20}));
   for (auto& r : out) r->fit(s.train, s.validation, {});
   return out;
@@ -348,7 +422,7 @@ std::vector<std::unique_ptr<KernelRegressor>> fitted_regressors(const DatasetSpl
 
 TEST(RegressorFiles, SaveLoadGivesIdenticalPredictionsInJsonAndCbor) {
   TempDir dir("files");
-  const DatasetSplit s = split_dataset(small_set(61), {0.7, 0.15}, 0);
+  const DatasetSplit s = split_dataset(two_path_set(61), {0.7, 0.15}, 0);
   for (const auto& r : fitted_regressors(s)) {
     const auto expected = r->predict_batch(s.test.x);
     for (const char* ext : {".json", ".cbor"}) {

@@ -13,6 +13,7 @@
 #include "hwnas/predictors/regressors/linear_regressor.h"
 #include "hwnas/predictors/regressors/mlp_ensemble_regressor.h"
 #include "hwnas/predictors/regressors/mlp_regressor.h"
+#include "hwnas/predictors/regressors/per_path_mlp_regressor.h"
 #include "hwnas/predictors/regressors/tree_regressor.h"
 
 namespace hwnas::predictors {
@@ -110,7 +111,7 @@ bool have_tree_regressor() {
 }
 
 std::vector<std::string> regressor_kinds() {
-  std::vector<std::string> kinds = {"linear", "mlp", "mlp_ensemble"};
+  std::vector<std::string> kinds = {"linear", "mlp", "mlp_ensemble", "mlp_per_path"};
   if (have_tree_regressor()) kinds.emplace_back("tree");
   return kinds;
 }
@@ -118,6 +119,7 @@ std::vector<std::string> regressor_kinds() {
 std::unique_ptr<KernelRegressor> make_regressor(std::string_view kind) {
   if (kind == "mlp") return std::make_unique<MlpRegressor>();
   if (kind == "mlp_ensemble") return std::make_unique<MlpEnsembleRegressor>();
+  if (kind == "mlp_per_path") return std::make_unique<PerPathMlpRegressor>();
   if (kind == "linear") return std::make_unique<LinearRegressor>();
   if (kind == "tree" && have_tree_regressor()) return std::make_unique<TreeRegressor>();
   if (kind == "tree") fail("regressor kind 'tree' is not built in: install libxgboost-dev and reconfigure");

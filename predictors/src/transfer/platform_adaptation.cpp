@@ -8,6 +8,7 @@
 #include "hwnas/core/error.h"
 #include "hwnas/devices/fingerprint.h"
 #include "hwnas/predictors/regressors/linear_regressor.h"
+#include "hwnas/predictors/regressors/per_path_mlp_regressor.h"
 
 namespace hwnas::predictors {
 
@@ -30,7 +31,8 @@ MlpOptions AdaptationOptions::fine_tune_schedule() {
 
 namespace {
 
-/// `source` trained further on `split` when it is an MLP or an MLP ensemble; null for any other kind.
+/// `source` trained further on `split` when it is an MLP, an MLP ensemble or a per-path MLP; null for any
+/// other kind.
 std::unique_ptr<KernelRegressor> fine_tuned(const KernelRegressor& source, const DatasetSplit& split,
                                             const FitOptions& fit, const MlpOptions& schedule, FitSummary& summary) {
   if (const auto* mlp = dynamic_cast<const MlpRegressor*>(&source)) {
@@ -40,6 +42,11 @@ std::unique_ptr<KernelRegressor> fine_tuned(const KernelRegressor& source, const
   }
   if (const auto* ensemble = dynamic_cast<const MlpEnsembleRegressor*>(&source)) {
     auto tuned = std::make_unique<MlpEnsembleRegressor>(*ensemble);
+    summary = tuned->fine_tune(split.train, split.validation, fit, schedule);
+    return tuned;
+  }
+  if (const auto* per_path = dynamic_cast<const PerPathMlpRegressor*>(&source)) {
+    auto tuned = std::make_unique<PerPathMlpRegressor>(*per_path);
     summary = tuned->fine_tune(split.train, split.validation, fit, schedule);
     return tuned;
   }

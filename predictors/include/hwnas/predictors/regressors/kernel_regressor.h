@@ -41,7 +41,8 @@ class KernelRegressor {
  public:
   virtual ~KernelRegressor() = default;
 
-  /// Short name of the implementation: "mlp", "mlp_ensemble", "linear" or "tree" (see regressor_kinds()).
+  /// Short name of the implementation: "mlp", "mlp_ensemble", "mlp_per_path", "linear" or "tree" (see
+  /// regressor_kinds()).
   virtual std::string_view kind() const = 0;
 
   /// Learns from `train`; `validation` steers early stopping / model selection where the model has any
@@ -78,8 +79,8 @@ class KernelRegressor {
   static std::unique_ptr<KernelRegressor> load(const std::filesystem::path& path);
 };
 
-/// The kinds make_regressor() knows, sorted ("linear", "mlp", "mlp_ensemble", and "tree" when built with
-/// XGBoost).
+/// The kinds make_regressor() knows, sorted ("linear", "mlp", "mlp_ensemble", "mlp_per_path", and "tree"
+/// when built with XGBoost).
 std::vector<std::string> regressor_kinds();
 
 /// A regressor of `kind` with default options; throws hwnas::Error listing the valid kinds.
