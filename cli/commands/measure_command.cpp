@@ -32,6 +32,9 @@ void add_measure_command(CLI::App& app) {
   args->model.add_to(*command);
   command->add_option("--repeats", args->profile.repeats, "timed samples per round")->capture_default_str();
   command->add_option("--rounds", args->profile.rounds, "rounds of samples")->capture_default_str();
+  command->add_option("--preparations", args->profile.preparations,
+                      "separate preparations of the network, taking turns across rounds")
+      ->capture_default_str();
   command->callback([args] {
     std::string label;
     const core::Graph graph = args->model.graph(&label);

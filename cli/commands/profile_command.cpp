@@ -87,6 +87,13 @@ void run_repeatability(const std::string& platform_name, const devices::ProfileO
                "divided out, {:.1f}% agree within 5%\n",
                100 * std::abs(report.host_drift), report.host_drift >= 0 ? "slower" : "faster",
                100 * report.within_5pct_drift_removed);
+  // Which kernels disagree, and whether their own spread warned of it: a disagreement the spreads did
+  // not see is the host changing between the passes, not a noisy measurement.
+  for (std::size_t i = 0; i < graphs.size(); ++i)
+    if (std::min(report.first_ms[i], report.second_ms[i]) >= kMinMs && report.rel_diff[i] > 0.05)
+      fmt::print("  differ by {:.1f}%: {} {:.4f} ms (spread {:.1f}%) vs {:.4f} ms (spread {:.1f}%)\n",
+                 100 * report.rel_diff[i], graphs[i].name(), report.first_ms[i], 100 * report.first_spread[i],
+                 report.second_ms[i], 100 * report.second_spread[i]);
   fmt::print("  cost: {:.2f} s per kernel per pass\n", report.seconds_per_graph);
 }
 
@@ -179,7 +186,11 @@ void add_profile_command(CLI::App& app) {
   auto* repeats =
       command->add_option("--repeats", args->profile.repeats, "timed samples per round")->capture_default_str();
   auto* rounds = command->add_option("--rounds", args->profile.rounds, "interleaved rounds")->capture_default_str();
-  command->callback([args, samples, repeats, rounds] {
+  auto* preparations =
+      command->add_option("--preparations", args->profile.preparations,
+                          "separate preparations of each kernel (memory placements), taking turns across rounds")
+          ->capture_default_str();
+  command->callback([args, samples, repeats, rounds, preparations] {
     if (!args->remeasure_before.empty() && args->campaign.empty())
       fail("--remeasure-before needs a campaign file (it measures that campaign's rows again)");
     if (!args->campaign.empty())
@@ -194,6 +205,7 @@ void add_profile_command(CLI::App& app) {
       options.seed = args->seed;
       if (repeats->count() > 0) options.profile.repeats = args->profile.repeats;
       if (rounds->count() > 0) options.profile.rounds = args->profile.rounds;
+      if (preparations->count() > 0) options.profile.preparations = args->profile.preparations;
       return run_recheck(args->platform, args->recheck, options);
     }
     if (args->detect_fusion)

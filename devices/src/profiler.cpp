@@ -178,6 +178,7 @@ void validate(const ProfileOptions& o) {
   HWNAS_CHECK(o.block_warmup_runs >= 0, "profile option block_warmup_runs must be >= 0, got {}", o.block_warmup_runs);
   HWNAS_CHECK(o.repeats >= 1, "profile option repeats must be >= 1, got {}", o.repeats);
   HWNAS_CHECK(o.rounds >= 1, "profile option rounds must be >= 1, got {}", o.rounds);
+  HWNAS_CHECK(o.preparations >= 1, "profile option preparations must be >= 1, got {}", o.preparations);
   HWNAS_CHECK(o.min_sample_ms >= 0, "profile option min_sample_ms must be >= 0, got {}", o.min_sample_ms);
   HWNAS_CHECK(o.max_inner_iterations >= 1, "profile option max_inner_iterations must be >= 1, got {}",
               o.max_inner_iterations);
@@ -192,15 +193,21 @@ std::vector<Measurement> measure_interleaved(Platform& platform, const std::vect
   validate(options);
   keep_freed_memory();
   const std::size_t n = graphs.size();
+  // samplers[p * n + i]: preparation p of graph i. More preparations than rounds would never run.
+  const auto preparations = static_cast<std::size_t>(std::min(options.preparations, options.rounds));
   std::vector<std::unique_ptr<PreparedGraph>> prepared;
   std::vector<Sampler> samplers;
-  prepared.reserve(n);
-  samplers.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    prepared.push_back(platform.prepare(graphs[i]));
-    samplers.push_back(Sampler{*prepared[i], options, resolve(options.time_source, *prepared[i])});
-    samplers.back().warm_up_and_calibrate();
-  }
+  prepared.reserve(n * preparations);
+  samplers.reserve(n * preparations);
+  for (std::size_t p = 0; p < preparations; ++p)
+    for (std::size_t i = 0; i < n; ++i) {
+      prepared.push_back(platform.prepare(graphs[i]));
+      samplers.push_back(Sampler{*prepared.back(), options, resolve(options.time_source, *prepared.back())});
+      samplers.back().warm_up_and_calibrate();
+    }
+  const auto sampler = [&](std::size_t graph, int round) -> Sampler& {
+    return samplers[static_cast<std::size_t>(round) % preparations * n + graph];
+  };
 
   std::mt19937_64 rng(options.seed);
   std::size_t blocks_done = 0;
@@ -208,23 +215,28 @@ std::vector<Measurement> measure_interleaved(Platform& platform, const std::vect
   // Runs `rounds` interleaved rounds over the graphs `which` and returns one Measurement per entry.
   const auto run_rounds = [&](const std::vector<std::size_t>& which) {
     std::vector<std::vector<std::vector<double>>> samples(which.size());
+    const auto preempted_of = [&](std::size_t graph) {
+      int total = 0;
+      for (std::size_t p = 0; p < preparations; ++p) total += samplers[p * n + graph].preempted;
+      return total;
+    };
     std::vector<int> preempted_before(which.size());
-    for (std::size_t k = 0; k < which.size(); ++k) preempted_before[k] = samplers[which[k]].preempted;
+    for (std::size_t k = 0; k < which.size(); ++k) preempted_before[k] = preempted_of(which[k]);
     std::vector<std::size_t> order(which.size());
     std::iota(order.begin(), order.end(), 0);
     for (int r = 0; r < options.rounds; ++r) {
       std::shuffle(order.begin(), order.end(), rng);
       for (std::size_t k : order) {
-        samples[k].push_back(samplers[which[k]].block());
+        samples[k].push_back(sampler(which[k], r).block());
         if (progress) progress(++blocks_done, blocks_planned);
       }
     }
     std::vector<Measurement> out;
     for (std::size_t k = 0; k < which.size(); ++k) {
-      const Sampler& s = samplers[which[k]];
+      const Sampler& s = sampler(which[k], 0);
       Measurement m = merge_rounds(samples[k], options.merge);
       m.inner_iterations = s.inner;
-      m.preempted = s.preempted - preempted_before[k];
+      m.preempted = preempted_of(which[k]) - preempted_before[k];
       m.time_source = s.source;
       m.stable = m.spread <= options.max_rel_spread;
       out.push_back(m);

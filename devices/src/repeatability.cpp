@@ -100,6 +100,8 @@ RepeatabilityReport check_repeatability(Platform& platform, const std::vector<co
     const double diff = std::abs(a - b) / std::max(1e-12, std::min(a, b));
     report.first_ms.push_back(a);
     report.second_ms.push_back(b);
+    report.first_spread.push_back(first[i].spread);
+    report.second_spread.push_back(second[i].spread);
     report.rel_diff.push_back(diff);
     if (std::min(a, b) < min_latency_ms) continue;
     counted_diffs.push_back(diff);

@@ -88,6 +88,9 @@ TEST(Profiler, ValidateNamesTheBadOption) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("repeats"), std::string::npos) << e.what();
   }
+  o = {};
+  o.preparations = 0;
+  EXPECT_THROW(validate(o), Error);
   EXPECT_NO_THROW(validate(ProfileOptions{}));
 }
 
@@ -126,6 +129,36 @@ TEST(Profiler, BatchesShortRunsAndInterleavesBlocks) {
   EXPECT_EQ(progress.back(), (std::pair<std::size_t, std::size_t>{6, 6}));
 }
 
+TEST(Profiler, PreparationsTakeTurnsSoAnUnluckyPlacementIsOutvoted) {
+  // The first preparation of the graph runs 30% slower (its tensors landed badly), the others at the
+  // base speed. Alone it decides the latency; as one of three taking turns over six rounds, it supplies
+  // two round minima of six and the median is the base speed.
+  auto options = spin_options();
+  options.rounds = 6;
+  options.max_rel_spread = 100;
+  SpinPlatform alone({.base_us = 200, .slow_preparations_every = 3, .slow_preparation_factor = 1.3});
+  const auto unlucky = measure_interleaved(alone, {tiny_graph()}, options);
+  EXPECT_EQ(alone.counters.preparations, 1);
+  EXPECT_NEAR(unlucky[0].median_ms, 0.26, 0.02);
+
+  options.preparations = 3;
+  SpinPlatform turns({.base_us = 200, .slow_preparations_every = 3, .slow_preparation_factor = 1.3});
+  const auto outvoted = measure_interleaved(turns, {tiny_graph(), tiny_graph()}, options);
+  EXPECT_EQ(turns.counters.preparations, 6);
+  EXPECT_EQ(turns.counters.activations, 6 + 2 * 6);  // one warm-up per preparation, one per block
+  for (const auto& m : outvoted) {
+    EXPECT_EQ(m.rounds, 6);
+    EXPECT_NEAR(m.median_ms, 0.2, 0.015);
+    EXPECT_GT(m.max_ms, 0.25);  // the slow preparation did run
+  }
+  // More preparations than rounds: only as many as there are rounds are made.
+  options.rounds = 2;
+  options.preparations = 5;
+  SpinPlatform few({.base_us = 200});
+  measure_interleaved(few, {tiny_graph()}, options);
+  EXPECT_EQ(few.counters.preparations, 2);
+}
+
 TEST(Repeatability, SeparatesAHostThatTurnedSlowerFromPerKernelNoise) {
   // Four graphs, one pass = 4 warm-up + 4 x 2 block activations; from the second pass on, the host is
   // 20% slower. Every kernel then disagrees by ~20%, and the report names it as shared drift.
@@ -139,6 +172,13 @@ TEST(Repeatability, SeparatesAHostThatTurnedSlowerFromPerKernelNoise) {
   EXPECT_EQ(report.within_5pct, 0.0);
   EXPECT_NEAR(report.host_drift, 0.2, 0.04);
   EXPECT_EQ(report.within_5pct_drift_removed, 1.0);
+  // Each pass was steady in itself: the spreads, reported per graph, did not see the change.
+  ASSERT_EQ(report.first_spread.size(), 4u);
+  ASSERT_EQ(report.second_spread.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_LT(report.first_spread[i], 0.1) << i;
+    EXPECT_LT(report.second_spread[i], 0.1) << i;
+  }
 }
 
 TEST(Profiler, RemeasuresWhenSpreadIsHigh) {

@@ -73,6 +73,14 @@ TEST_F(CampaignTest, ParsesAndRejectsBadFilesNamingTheLine) {
   EXPECT_EQ(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.tolerance, 0.2);
   EXPECT_EQ(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.slow_phase_chunks, 5);
   EXPECT_EQ(parse_campaign(no_sentinel, "c.yaml", dir_).host_speed.max_unstable_share, 0.75);
+  const std::string prepared = "campaign: x\nplatform: p\ndatabase: d\nkernels: [{type: relu, random: 1}]\n"
+                               "profile: {rounds: 6, preparations: 3}\n";
+  EXPECT_EQ(parse_campaign(prepared, "c.yaml", dir_).profile.preparations, 3);
+  EXPECT_EQ(spec.profile.preparations, 1);  // left out: one preparation
+  EXPECT_NE(error_of("campaign: x\nplatform: p\ndatabase: d\nkernels: [{type: relu, random: 1}]\n"
+                     "profile: {preparations: 0}\n")
+                .find("c.yaml:5:"),
+            std::string::npos);
   EXPECT_NE(error_of("campaign: x\nplatform: p\ndatabase: d\nkernels: [{type: relu, random: 1}]\n"
                      "host_speed: {max_unstable_share: 2}\n")
                 .find("c.yaml:5: 'host_speed.max_unstable_share' is 2, expected a share <= 1"),

@@ -20,6 +20,7 @@ class SpinPlatform final : public devices::Platform {
   struct Counters {
     int activations = 0;
     long runs = 0;
+    int preparations = 0;
   };
   struct Behaviour {
     double base_us = 20;
@@ -30,19 +31,24 @@ class SpinPlatform final : public devices::Platform {
     double slowdown = 1.0;              // (the whole host turning slower, as when a neighbour starts)
     int faster_after_activations = -1;  // >= 0: ... until past this many (the neighbour has stopped)
     int jitter_until_activations = -1;  // >= 0: `jitter` only up to this many activations (bursty load ends)
+    int slow_preparations_every = 0;    // > 0: preparations 0, k, 2k, ... (counted over all graphs) run `slow_preparation_factor`
+    double slow_preparation_factor = 1.0;  // x slower (tensors that landed badly in memory)
   };
   explicit SpinPlatform(Behaviour behaviour) : behaviour_(behaviour) {}
   std::string name() const override { return "spin"; }
   devices::PlatformFingerprint fingerprint() const override { return {.platform = "spin"}; }
   std::unique_ptr<devices::PreparedGraph> prepare(const core::Graph&) override {
-    return std::make_unique<Prepared>(behaviour_, counters);
+    const int index = counters.preparations++;
+    const bool slow = behaviour_.slow_preparations_every > 0 && index % behaviour_.slow_preparations_every == 0;
+    return std::make_unique<Prepared>(behaviour_, counters, slow ? behaviour_.slow_preparation_factor : 1.0);
   }
   Counters counters;
 
  private:
   class Prepared final : public devices::PreparedGraph {
    public:
-    Prepared(Behaviour behaviour, Counters& counters) : behaviour_(behaviour), counters_(counters) {}
+    Prepared(Behaviour behaviour, Counters& counters, double placement)
+        : behaviour_(behaviour), counters_(counters), placement_(placement) {}
     void activate() override {
       ++counters_.activations;
       const bool jitter_now = behaviour_.jitter && (behaviour_.jitter_until_activations < 0 ||
@@ -55,7 +61,7 @@ class SpinPlatform final : public devices::Platform {
           behaviour_.slower_after_activations >= 0 && counters_.activations > behaviour_.slower_after_activations &&
           (behaviour_.faster_after_activations < 0 || counters_.activations <= behaviour_.faster_after_activations);
       const double us =
-          behaviour_.base_us * iterations * (slow_ ? 2.0 : 1.0) * (host_slower ? behaviour_.slowdown : 1.0);
+          behaviour_.base_us * iterations * placement_ * (slow_ ? 2.0 : 1.0) * (host_slower ? behaviour_.slowdown : 1.0);
       const auto duration = std::chrono::duration<double, std::micro>(us);
       if (behaviour_.sleep) {
         std::this_thread::sleep_for(duration);
@@ -70,6 +76,7 @@ class SpinPlatform final : public devices::Platform {
    private:
     Behaviour behaviour_;
     Counters& counters_;
+    double placement_;  // this preparation's own speed factor
     bool slow_ = false;
   };
   Behaviour behaviour_;

@@ -36,13 +36,15 @@ std::vector<std::string> read_strings(const YamlReader& r, const YAML::Node& nod
 /// The profiler settings of `node`, over `p` for the keys it leaves out.
 devices::ProfileOptions read_profile(const YamlReader& r, const YAML::Node& node, devices::ProfileOptions p = {}) {
   r.each_key(node, "profile",
-             {"warmup_runs", "min_warmup_ms", "repeats", "rounds", "min_sample_ms", "max_rel_spread", "max_remeasure"},
+             {"warmup_runs", "min_warmup_ms", "repeats", "rounds", "preparations", "min_sample_ms", "max_rel_spread",
+              "max_remeasure"},
              [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
                const std::string what = "profile." + key;
                if (key == "warmup_runs") p.warmup_runs = static_cast<int>(r.integer(v, what, 0));
                else if (key == "min_warmup_ms") p.min_warmup_ms = r.number(v, what, 0);
                else if (key == "repeats") p.repeats = static_cast<int>(r.integer(v, what, 1));
                else if (key == "rounds") p.rounds = static_cast<int>(r.integer(v, what, 1));
+               else if (key == "preparations") p.preparations = static_cast<int>(r.integer(v, what, 1));
                else if (key == "min_sample_ms") p.min_sample_ms = r.number(v, what, 0);
                else if (key == "max_rel_spread") p.max_rel_spread = r.number(v, what, 0);
                else if (key == "max_remeasure") p.max_remeasure = static_cast<int>(r.integer(v, what, 0));

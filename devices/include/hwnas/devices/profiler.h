@@ -23,6 +23,14 @@
 /// 5. Rounds: `rounds` blocks of `repeats` samples. measure_interleaved() runs the blocks of all
 ///    graphs round after round in a freshly shuffled order, so slow drifts (other processes, the
 ///    hypervisor) spread evenly over the graphs instead of biasing those measured at a bad moment.
+///    With `preparations` > 1 each graph is prepared that many times and round r runs preparation
+///    r mod preparations, so the rounds sample where its tensors landed in memory as they sample time,
+///    and the median of step 6 outvotes an unlucky placement. Off by default: eight preparations of
+///    a kernel, interleaved, mostly agreed within 2% here (one of eight of a 144-channel depthwise
+///    conv ran 7% slower, steady in itself), and in five alternating `hwnas profile --repeatability`
+///    runs on a busy host 1, 3 and 6 preparations put a median 88.6%, 82.4% and 94.1% of kernels
+///    within 5%: the passes' disagreements are the host's phases, which slow some kernels far more
+///    than others (native-path convs 2x, depthwise ones 20%), not placement.
 /// 6. A robust statistic: by default the median over rounds of each round's fastest sample (see
 ///    RoundMerge), with spread = (Q3 - Q1) / median of those per-round values. Interference only ever
 ///    adds time, so within a round the fastest sample is the one least disturbed; the median across
@@ -61,6 +69,7 @@ struct ProfileOptions {
   int block_warmup_runs = 1;       ///< untimed samples at the start of each block (caches after a switch)
   int repeats = 5;                 ///< timed samples per round
   int rounds = 12;                 ///< blocks of `repeats` samples, interleaved across graphs
+  int preparations = 1;            ///< separate preparations of each graph, taking turns across rounds
   double min_sample_ms = 1.0;      ///< each timed sample lasts at least this (batches of inner runs)
   int max_inner_iterations = 4096; ///< cap on runs per sample
   TimeSource time_source = TimeSource::kAuto;
@@ -91,7 +100,7 @@ struct Measurement {
   double spread = 0;           ///< relative IQR, (Q3 - Q1) / median, of those same values
   int repeats = 0;             ///< timed samples behind median_ms (repeats x rounds)
   int rounds = 0;
-  int inner_iterations = 1;    ///< runs per timed sample
+  int inner_iterations = 1;    ///< runs per timed sample (of the first preparation; each calibrates its own)
   int remeasured = 0;          ///< re-measurements triggered by a high spread
   int preempted = 0;           ///< samples kept although preempted (every attempt was)
   TimeSource time_source = TimeSource::kWallClock;  ///< what the samples measured (never kAuto)
@@ -108,8 +117,8 @@ Measurement merge_rounds(const std::vector<std::vector<double>>& rounds, RoundMe
 /// re-measurement adds blocks).
 using ProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
 
-/// Prepares every graph once on `platform`, then measures them all with interleaved, shuffled rounds
-/// (see the file comment). One Measurement per graph, in input order.
+/// Prepares every graph min(preparations, rounds) times on `platform`, then measures them all with
+/// interleaved, shuffled rounds (see the file comment). One Measurement per graph, in input order.
 std::vector<Measurement> measure_interleaved(Platform& platform, const std::vector<core::Graph>& graphs,
                                              const ProfileOptions& options = {},
                                              const ProgressCallback& progress = {});

@@ -12,6 +12,8 @@ namespace hwnas::devices {
 struct RepeatabilityReport {
   std::vector<double> first_ms;   ///< per graph, first pass
   std::vector<double> second_ms;  ///< per graph, second pass
+  std::vector<double> first_spread;   ///< per graph, the first pass's relative IQR (Measurement::spread)
+  std::vector<double> second_spread;  ///< per graph, the second pass's
   std::vector<double> rel_diff;   ///< |a - b| / min(a, b) per graph
   std::size_t counted = 0;        ///< graphs with min(a, b) >= min_latency_ms, behind the fractions
   double within_5pct = 0;         ///< fraction of counted graphs with rel_diff <= 0.05

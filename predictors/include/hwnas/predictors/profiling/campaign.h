@@ -8,7 +8,8 @@
 ///   fusion_rules: fusion/torchscript-cpu-t1.yaml  # optional; default: the platform's defaults
 ///   seed: 1
 ///   chunk: 40                              # kernels measured (and committed) together
-///   profile: {repeats: 10, rounds: 3, ...} # devices::ProfileOptions
+///   profile: {repeats: 10, rounds: 3, ...} # devices::ProfileOptions: warmup_runs, min_warmup_ms, repeats,
+///                                          # rounds, preparations, min_sample_ms, max_rel_spread, max_remeasure
 ///   prior: {spaces: [nb201, fbnet], archs_per_space: 300}
 ///   random: {hw: [4, 224], cin: [8, 512], cout: [8, 512], kernels: [1, 3, 5, 7], strides: [1, 2]}
 ///   vae: {steps: 1500, batch_size: 64}     # optional VaeSamplerOptions for `vae:` quotas (trained on `prior`)
