@@ -35,6 +35,10 @@ void add_train_command(CLI::App& app) {
       ->delimiter(',');
   command->add_option("--regressor", args->train.regressor, "regressor kind per kernel type: mlp, mlp_ensemble, mlp_per_path, linear, tree")
       ->capture_default_str();
+  command->add_option("--huber-delta", args->train.mlp.huber_delta,
+                      "MLP loss: Huber on the log error with this threshold (0.1: errors past ~10% count "
+                      "linearly); 0: the squared log error")
+      ->capture_default_str();
   command->add_option("--seed", args->train.seed, "split and fit seed")->capture_default_str();
   command->add_option("--threads", args->train.threads, "LibTorch threads while fitting (1: bit-for-bit reproducible)")
       ->capture_default_str();

@@ -117,9 +117,14 @@ std::vector<std::string> regressor_kinds() {
 }
 
 std::unique_ptr<KernelRegressor> make_regressor(std::string_view kind) {
-  if (kind == "mlp") return std::make_unique<MlpRegressor>();
-  if (kind == "mlp_ensemble") return std::make_unique<MlpEnsembleRegressor>();
-  if (kind == "mlp_per_path") return std::make_unique<PerPathMlpRegressor>();
+  return make_regressor(kind, MlpOptions::small());
+}
+
+std::unique_ptr<KernelRegressor> make_regressor(std::string_view kind, const MlpOptions& mlp) {
+  if (kind == "mlp") return std::make_unique<MlpRegressor>(mlp);
+  if (kind == "mlp_ensemble") return std::make_unique<MlpEnsembleRegressor>(MlpEnsembleOptions{.member = mlp});
+  if (kind == "mlp_per_path")
+    return std::make_unique<PerPathMlpRegressor>(PerPathMlpOptions{.ensemble = {.member = mlp}});
   if (kind == "linear") return std::make_unique<LinearRegressor>();
   if (kind == "tree" && have_tree_regressor()) return std::make_unique<TreeRegressor>();
   if (kind == "tree") fail("regressor kind 'tree' is not built in: install libxgboost-dev and reconfigure");

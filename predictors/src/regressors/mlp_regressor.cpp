@@ -58,6 +58,8 @@ MlpRegressor::MlpRegressor(MlpOptions options) : options_(std::move(options)) {
   HWNAS_CHECK(options_.max_epochs > 0 && options_.batch_size > 0 && options_.learning_rate > 0,
               "MLP options: max_epochs {}, batch_size {}, learning_rate {} must be positive", options_.max_epochs,
               options_.batch_size, options_.learning_rate);
+  HWNAS_CHECK(std::isfinite(options_.huber_delta) && options_.huber_delta >= 0,
+              "MLP option huber_delta must be >= 0, got {}", options_.huber_delta);
 }
 
 MlpRegressor::~MlpRegressor() = default;
@@ -133,6 +135,7 @@ nlohmann::json MlpRegressor::to_json() const {
             {"learning_rate", options_.learning_rate},
             {"min_learning_rate", options_.min_learning_rate},
             {"weight_decay", options_.weight_decay},
+            {"huber_delta", options_.huber_delta},
             {"patience", options_.patience}}},
           {"input_mean", net_->input_mean},
           {"input_inv_std", net_->input_inv_std},
@@ -153,6 +156,7 @@ void MlpRegressor::load_state(const nlohmann::json& state, const std::string& wh
   options.learning_rate = o.at("learning_rate").get<double>();
   options.min_learning_rate = o.at("min_learning_rate").get<double>();
   options.weight_decay = o.at("weight_decay").get<double>();
+  options.huber_delta = o.value("huber_delta", 0.0);  // absent from files written before it existed
   options.patience = o.at("patience").get<int>();
 
   auto net = std::make_shared<Net>();

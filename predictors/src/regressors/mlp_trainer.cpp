@@ -231,6 +231,8 @@ FitSummary MlpRegressor::train_from(std::shared_ptr<Net> net, std::vector<float>
   const auto batch = static_cast<std::int64_t>(options_.batch_size);
   const auto count = static_cast<std::int64_t>(n);
 
+  // The output is the standardised log latency, so the threshold in log units is scaled alike.
+  const double huber_delta = options_.huber_delta / net->target_scale;
   for (int epoch = 0; epoch < options_.max_epochs; ++epoch) {
     const double lr = options_.min_learning_rate + 0.5 * (options_.learning_rate - options_.min_learning_rate) *
                                                        (1 + std::cos(std::numbers::pi * epoch / options_.max_epochs));
@@ -244,9 +246,10 @@ FitSummary MlpRegressor::train_from(std::shared_ptr<Net> net, std::vector<float>
         const std::int64_t len = std::min(batch, count - begin);
         const torch::Tensor out = forward(weights_t, biases, slopes, xs.narrow(0, begin, len));
         const torch::Tensor yb = ys.narrow(0, begin, len);
-        const torch::Tensor loss = options_.target == MlpTarget::kLogMse
-                                       ? (out - yb).square().mean()
-                                       : ((out - yb).abs() / yb.clamp_min(1.17e-6f)).mean();
+        const torch::Tensor loss =
+            options_.target != MlpTarget::kLogMse ? ((out - yb).abs() / yb.clamp_min(1.17e-6f)).mean()
+            : huber_delta > 0                     ? torch::huber_loss(out, yb, at::Reduction::Mean, huber_delta)
+                                                  : (out - yb).square().mean();
         flat_grad.zero_();
         loss.backward();
         torch::NoGradGuard no_grad;

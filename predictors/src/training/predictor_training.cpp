@@ -36,7 +36,7 @@ PredictorSet train_kernel_predictors(const MeasuredKernels& kernels, const std::
     }
     data.validate("kernel type '" + type + "'");
     const DatasetSplit split = training_split(data, type, options);
-    auto regressor = make_regressor(options.regressor);
+    auto regressor = make_regressor(options.regressor, options.mlp);
     TrainedType trained{type, split.train.size(), split.validation.size(), split.test.size()};
     trained.fit = regressor->fit(split.train, split.validation, fit);
     trained.test_report = accuracy_report(regressor->predict_batch(split.test.x), split.test.latency_ms);

@@ -86,6 +86,11 @@ std::vector<std::string> regressor_kinds();
 /// A regressor of `kind` with default options; throws hwnas::Error listing the valid kinds.
 std::unique_ptr<KernelRegressor> make_regressor(std::string_view kind);
 
+struct MlpOptions;
+/// The same, with `mlp` as the network and schedule of the MLP kinds (every member of an ensemble, every
+/// path's ensemble); the other kinds ignore it.
+std::unique_ptr<KernelRegressor> make_regressor(std::string_view kind, const MlpOptions& mlp);
+
 /// Whether the XGBoost tree ensemble was compiled in.
 bool have_tree_regressor();
 

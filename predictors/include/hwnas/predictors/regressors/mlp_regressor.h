@@ -36,6 +36,10 @@ struct MlpOptions {
   double learning_rate = 3e-3;      ///< Adam's initial rate, annealed by a cosine to min_learning_rate
   double min_learning_rate = 1e-5;  ///< the cosine schedule runs over max_epochs
   double weight_decay = 0;
+  /// kLogMse only: > 0 trains on the Huber loss of the log error with this threshold (0.1: errors
+  /// beyond about 10% count linearly, not squared), so a kernel measured in a slow moment pulls the fit
+  /// less; 0 keeps the squared log error.
+  double huber_delta = 0;
   /// Stop when validation MAPE has not improved for this many epochs (0: never stop early); the
   /// parameters of the best validation epoch are kept either way.
   int patience = 60;

@@ -12,6 +12,7 @@
 
 #include "hwnas/predictors/predictor_set.h"
 #include "hwnas/predictors/regressors/kernel_dataset.h"
+#include "hwnas/predictors/regressors/mlp_regressor.h"
 #include "hwnas/predictors/training/latency_correction_fit.h"
 #include "hwnas/predictors/training/measured_data.h"
 
@@ -19,6 +20,7 @@ namespace hwnas::predictors {
 
 struct TrainOptions {
   std::string regressor = "mlp_ensemble";  ///< make_regressor() kind of the per-type regressors
+  MlpOptions mlp = MlpOptions::small();    ///< the MLP kinds' network, loss and schedule
   SplitFractions split = {0.7, 0.15};
   std::uint64_t seed = 0;         ///< split and fit seed
   int threads = 1;                ///< FitOptions::threads (1: bit-for-bit reproducible)
