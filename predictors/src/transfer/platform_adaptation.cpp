@@ -21,8 +21,14 @@ std::string_view adaptation_method_name(AdaptationMethod method) {
   return "?";
 }
 
-MlpOptions AdaptationOptions::fine_tune_schedule() {
+MlpOptions AdaptationOptions::full_schedule() {
   MlpOptions o = MlpOptions::small();
+  o.huber_delta = 0.1;
+  return o;
+}
+
+MlpOptions AdaptationOptions::fine_tune_schedule() {
+  MlpOptions o = full_schedule();
   o.learning_rate = 1e-3;
   o.max_epochs = 200;
   o.patience = 40;
