@@ -17,6 +17,7 @@
 #include "hwnas/predictors/profiling/campaign.h"
 #include "hwnas/predictors/profiling/fusion_detection.h"
 #include "hwnas/predictors/profiling/store_recheck.h"
+#include "hwnas/predictors/profiling/store_repeatability.h"
 
 namespace hwnas::cli {
 namespace {
@@ -61,12 +62,22 @@ void run_campaign_file(const std::string& file, std::optional<std::int64_t> reme
   fmt::print("{}\n", predictors::describe(report.host_speed, spec.host_speed));
 }
 
-void run_repeatability(const std::string& platform_name, const devices::ProfileOptions& profile) {
+void run_repeatability(const std::string& platform_name, const devices::ProfileOptions& profile, bool watch_host,
+                       const predictors::HostSpeedOptions& host_speed) {
   auto platform = devices::make_platform(platform_name);
   const auto graphs = devices::reference_kernels();
-  fmt::print(stderr, "measuring {} reference kernels twice on {}...\n", graphs.size(), platform_name);
+  fmt::print(stderr, "measuring {} reference kernels twice on {}{}...\n", graphs.size(), platform_name,
+             watch_host ? ", each pass with the host-speed sentinels as a campaign stores it" : "");
   constexpr double kMinMs = 0.05;  // the target applies to kernels of at least 50 us
-  const auto report = devices::check_repeatability(*platform, graphs, profile, kMinMs);
+  std::optional<predictors::HostSpeedReport> host_speed_report;
+  devices::RepeatabilityReport report;
+  if (watch_host) {
+    auto watched = predictors::check_store_repeatability(*platform, graphs, profile, host_speed, kMinMs);
+    report = std::move(watched.agreement);
+    host_speed_report = watched.host_speed;
+  } else {
+    report = devices::check_repeatability(*platform, graphs, profile, kMinMs);
+  }
   std::size_t small = 0, small_within_5 = 0, small_within_10 = 0;
   for (std::size_t i = 0; i < graphs.size(); ++i) {
     if (std::min(report.first_ms[i], report.second_ms[i]) >= kMinMs) continue;
@@ -74,8 +85,8 @@ void run_repeatability(const std::string& platform_name, const devices::ProfileO
     small_within_5 += report.rel_diff[i] <= 0.05;
     small_within_10 += report.rel_diff[i] <= 0.10;
   }
-  fmt::print("repeatability on {} ({} reference kernels, two independent interleaved passes):\n", platform_name,
-             graphs.size());
+  fmt::print("repeatability on {} ({} reference kernels, two independent interleaved passes{}):\n", platform_name,
+             graphs.size(), watch_host ? " watched by the host-speed sentinels" : "");
   fmt::print("  kernels >= 50 us: {:5.1f}% agree within 5%, {:5.1f}% within 10% ({} kernels; median difference {:.2f}%)\n",
              100 * report.within_5pct, 100 * report.within_10pct, report.counted, 100 * report.median_rel_diff);
   if (small > 0)
@@ -94,7 +105,9 @@ void run_repeatability(const std::string& platform_name, const devices::ProfileO
       fmt::print("  differ by {:.1f}%: {} {:.4f} ms (spread {:.1f}%) vs {:.4f} ms (spread {:.1f}%)\n",
                  100 * report.rel_diff[i], graphs[i].name(), report.first_ms[i], 100 * report.first_spread[i],
                  report.second_ms[i], 100 * report.second_spread[i]);
-  fmt::print("  cost: {:.2f} s per kernel per pass\n", report.seconds_per_graph);
+  if (host_speed_report) fmt::print("  {}\n", predictors::describe(*host_speed_report, host_speed));
+  fmt::print("  cost: {:.2f} s per kernel per pass{}\n", report.seconds_per_graph,
+             watch_host ? " (with the sentinels, waits and re-measurements)" : "");
 }
 
 void run_fusion_detection(const std::string& platform_name, const std::string& out,
@@ -148,6 +161,8 @@ void add_profile_command(CLI::App& app) {
     std::string campaign;
     std::string platform = "libtorch-cpu-t1";
     bool repeatability = false;
+    bool watch_host = false;
+    predictors::HostSpeedOptions host_speed;
     bool detect_fusion = false;
     std::string recheck;
     std::string remeasure_before;
@@ -169,6 +184,14 @@ void add_profile_command(CLI::App& app) {
   command->add_option("--platform", args->platform, "platform (see `hwnas platforms`)")->capture_default_str();
   command->add_flag("--repeatability", args->repeatability,
                     "measure 40 reference kernels twice and report how often the passes agree");
+  command->add_flag("--watch-host", args->watch_host,
+                    "with --repeatability: measure each pass the way a campaign stores kernels, with the host-speed "
+                    "sentinels (a pass measured while the host ran slow is measured again)");
+  auto* host_tolerance =
+      command->add_option("--host-tolerance", args->host_speed.tolerance,
+                          "with --watch-host: a pass whose sentinels ran more than this much slower (their median) "
+                          "than the fastest seen is measured again")
+          ->capture_default_str();
   command->add_flag("--detect-fusion", args->detect_fusion, "detect the platform's fusion rules (nn-Meter's test)");
   command->add_option("--remeasure-before", args->remeasure_before,
                       "with a campaign: measure again every planned row stored before this UTC time (e.g. "
@@ -190,14 +213,19 @@ void add_profile_command(CLI::App& app) {
       command->add_option("--preparations", args->profile.preparations,
                           "separate preparations of each kernel (memory placements), taking turns across rounds")
           ->capture_default_str();
-  command->callback([args, samples, repeats, rounds, preparations] {
+  command->callback([args, samples, repeats, rounds, preparations, host_tolerance] {
     if (!args->remeasure_before.empty() && args->campaign.empty())
       fail("--remeasure-before needs a campaign file (it measures that campaign's rows again)");
     if (!args->campaign.empty())
       return run_campaign_file(args->campaign, args->remeasure_before.empty()
                                                    ? std::nullopt
                                                    : std::optional(parse_utc_time(args->remeasure_before)));
-    if (args->repeatability) return run_repeatability(args->platform, args->profile);
+    if (args->watch_host && !args->repeatability) fail("--watch-host goes with --repeatability");
+    if (host_tolerance->count() > 0 && !args->watch_host) fail("--host-tolerance goes with --watch-host");
+    if (args->repeatability) {
+      predictors::validate(args->host_speed);
+      return run_repeatability(args->platform, args->profile, args->watch_host, args->host_speed);
+    }
     if (!args->recheck.empty()) {
       // The campaigns' settings unless told otherwise: a recheck re-measures the way the rows were measured.
       predictors::StoreRecheckOptions options;

@@ -381,7 +381,13 @@ MeasurementStore MeasurementStore::open(const std::filesystem::path& path, bool 
       fail("cannot create measurement database {}: directory {} does not exist", file, parent.string());
     }
   }
+  return connect(path, create_if_missing);
+}
 
+MeasurementStore MeasurementStore::in_memory() { return connect(":memory:", true); }
+
+MeasurementStore MeasurementStore::connect(const std::filesystem::path& path, bool create_if_missing) {
+  const std::string file = path.string();
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | (create_if_missing ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
@@ -406,7 +412,8 @@ MeasurementStore MeasurementStore::open(const std::filesystem::path& path, bool 
     Statement journal(connection, "PRAGMA journal_mode = WAL");
     if (journal.step()) mode = journal.text(0);
   }
-  // Where WAL is unavailable (some network filesystems) the rollback journal with FULL is as safe.
+  // Where WAL is unavailable (some network filesystems) the rollback journal with FULL is as safe. (An
+  // in-memory store answers "memory": nothing to sync.)
   connection.exec(mode == "wal" ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", "setting synchronous");
   connection.exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
   if (empty) initialise(connection);

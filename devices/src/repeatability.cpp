@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "hwnas/core/error.h"
 #include "hwnas/devices/profiler.h"
 
 namespace hwnas::devices {
@@ -82,20 +83,14 @@ std::vector<core::Graph> reference_kernels() {
   return g;
 }
 
-RepeatabilityReport check_repeatability(Platform& platform, const std::vector<core::Graph>& graphs,
-                                        const ProfileOptions& options, double min_latency_ms) {
-  using Clock = std::chrono::steady_clock;
+RepeatabilityReport compare_passes(const std::vector<Measurement>& first, const std::vector<Measurement>& second,
+                                   double min_latency_ms) {
+  HWNAS_CHECK(first.size() == second.size(), "repeatability: passes of {} and {} graphs", first.size(),
+              second.size());
   RepeatabilityReport report;
-  const auto start = Clock::now();
-  const auto first = measure_interleaved(platform, graphs, options);
-  ProfileOptions second_options = options;
-  second_options.seed = options.seed + 1;
-  const auto second = measure_interleaved(platform, graphs, second_options);
-  const auto end = Clock::now();
-
   std::size_t ok5 = 0, ok10 = 0;
   std::vector<double> counted_diffs;
-  for (std::size_t i = 0; i < graphs.size(); ++i) {
+  for (std::size_t i = 0; i < first.size(); ++i) {
     const double a = first[i].median_ms, b = second[i].median_ms;
     const double diff = std::abs(a - b) / std::max(1e-12, std::min(a, b));
     report.first_ms.push_back(a);
@@ -114,7 +109,7 @@ RepeatabilityReport check_repeatability(Platform& platform, const std::vector<co
     report.within_10pct = static_cast<double>(ok10) / static_cast<double>(report.counted);
     report.median_rel_diff = summarize(counted_diffs).median;
     std::vector<double> ratios;
-    for (std::size_t i = 0; i < graphs.size(); ++i)
+    for (std::size_t i = 0; i < first.size(); ++i)
       if (std::min(report.first_ms[i], report.second_ms[i]) >= min_latency_ms)
         ratios.push_back(report.second_ms[i] / report.first_ms[i]);
     report.host_drift = summarize(ratios).median - 1;
@@ -125,6 +120,20 @@ RepeatabilityReport check_repeatability(Platform& platform, const std::vector<co
     }
     report.within_5pct_drift_removed = static_cast<double>(ok5_drift_removed) / static_cast<double>(report.counted);
   }
+  return report;
+}
+
+RepeatabilityReport check_repeatability(Platform& platform, const std::vector<core::Graph>& graphs,
+                                        const ProfileOptions& options, double min_latency_ms) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto first = measure_interleaved(platform, graphs, options);
+  ProfileOptions second_options = options;
+  second_options.seed = options.seed + 1;
+  const auto second = measure_interleaved(platform, graphs, second_options);
+  const auto end = Clock::now();
+
+  RepeatabilityReport report = compare_passes(first, second, min_latency_ms);
   const double seconds = std::chrono::duration<double>(end - start).count();
   report.seconds_per_graph = graphs.empty() ? 0.0 : seconds / 2.0 / static_cast<double>(graphs.size());
   return report;

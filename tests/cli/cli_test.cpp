@@ -88,6 +88,8 @@ TEST(Cli, BadInputIsOneClearLineAndNonZeroExit) {
       {"measure --model x.pt --input 1,3,abc", "1,3,abc"},
       {"search /nonexistent.yaml", "/nonexistent.yaml"},
       {"profile --recheck /nonexistent.db", "/nonexistent.db"},
+      {"profile --watch-host", "--repeatability"},
+      {"profile --repeatability --watch-host --host-tolerance 0", "tolerance"},
       {"--plugin /nonexistent.so spaces", "/nonexistent.so"},
       {"--plugin " + std::string(HWNAS_CONFIGS_DIR) + "/nb201_pixel3_evolution.yaml spaces", "nb201_pixel3_evolution"},
   };

@@ -172,6 +172,19 @@ TEST_F(MeasurementStoreTest, RoundTripsEveryFieldAcrossReopen) {
   EXPECT_FALSE(reopened.find("other", m.kernel_type, m.config_key).has_value());
 }
 
+TEST_F(MeasurementStoreTest, InMemoryStoresAreSeparateAndLeaveNoFile) {
+  const StoredMeasurement m = row(1);
+  auto first = MeasurementStore::in_memory();
+  auto second = MeasurementStore::in_memory();
+  first.put(m);
+  const auto found = first.find(m.platform_key, m.kernel_type, m.config_key);
+  ASSERT_TRUE(found.has_value());
+  expect_same(*found, m);
+  EXPECT_FALSE(second.contains(m.platform_key, m.kernel_type, m.config_key));
+  EXPECT_EQ(first.path(), ":memory:");
+  EXPECT_FALSE(fs::exists(":memory:"));
+}
+
 TEST_F(MeasurementStoreTest, FillsTimestampWhenZero) {
   auto store = MeasurementStore::open(dir_ / "m.db");
   StoredMeasurement m = row(0);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "error_of.h"
+#include "quick_profile.h"
 #include "spin_platform.h"
 
 #include "hwnas/devices/measurement_store.h"
@@ -20,19 +21,9 @@ using test::tiny_graph;
 
 constexpr double kBaseMs = 0.3;  // every run of a SpinPlatform graph below
 
-/// Two rounds of four samples per graph, no spread-triggered re-measurement: each chunk measurement
-/// activates each of its graphs exactly 1 (warm-up) + 2 (blocks) times. With the five sentinels, a chunk
-/// of two kernels is seven graphs: 21 activations.
-devices::ProfileOptions exact_profile() {
-  devices::ProfileOptions o;
-  o.warmup_runs = 1;
-  o.min_warmup_ms = 0;
-  o.repeats = 4;
-  o.rounds = 2;
-  o.min_sample_ms = 0.1;
-  o.max_rel_spread = 100;
-  return o;
-}
+/// Each chunk measurement activates each of its graphs exactly 3 times (test::exact_activation_profile).
+/// With the five sentinels, a chunk of two kernels is seven graphs: 21 activations.
+devices::ProfileOptions exact_profile() { return test::exact_activation_profile(); }
 
 /// No waiting: a slow chunk is measured again at once.
 HostSpeedOptions no_wait() {

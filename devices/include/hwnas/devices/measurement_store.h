@@ -53,6 +53,10 @@ class MeasurementStore {
   /// it is not a SQLite database, it is a SQLite database of another program, or its schema is newer
   /// than kSchemaVersion.
   static MeasurementStore open(const std::filesystem::path& path, bool create_if_missing = true);
+  /// A new, empty store that lives in memory only and is gone when destroyed: for measurements that
+  /// are compared and thrown away (the profiler's repeatability check measures through the same
+  /// pipeline as a campaign).
+  static MeasurementStore in_memory();
 
   MeasurementStore(MeasurementStore&&) noexcept;
   MeasurementStore& operator=(MeasurementStore&&) noexcept;
@@ -60,7 +64,7 @@ class MeasurementStore {
   MeasurementStore& operator=(const MeasurementStore&) = delete;
   ~MeasurementStore();
 
-  /// The file this store reads and writes.
+  /// The file this store reads and writes (":memory:" for an in_memory() store).
   const std::filesystem::path& path() const;
 
   /// Stores one measurement in its own transaction, replacing any row with the same key (and
@@ -105,6 +109,8 @@ class MeasurementStore {
  private:
   struct Impl;
   explicit MeasurementStore(std::unique_ptr<Impl> impl);
+  /// Opens `path` with SQLite (":memory:" for in_memory()) and checks or initialises the schema.
+  static MeasurementStore connect(const std::filesystem::path& path, bool create_if_missing);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "hwnas/core/graph.h"
 #include "hwnas/devices/platform.h"
+#include "hwnas/devices/profiler.h"
 
 namespace hwnas::devices {
 
@@ -26,6 +27,12 @@ struct RepeatabilityReport {
   double within_5pct_drift_removed = 0;  ///< within_5pct with every second-pass latency divided by 1 + host_drift
   double seconds_per_graph = 0;   ///< wall time of one pass (prepare + measure) divided by graph count
 };
+
+/// Compares two passes' measurements of the same graphs, in the same order (seconds_per_graph left 0).
+/// Graphs faster than `min_latency_ms` in either pass are reported but not counted in the fractions.
+/// Throws hwnas::Error when the passes differ in length.
+RepeatabilityReport compare_passes(const std::vector<Measurement>& first, const std::vector<Measurement>& second,
+                                   double min_latency_ms = 0.0);
 
 /// Measures `graphs` twice with measure_interleaved (the second pass with seed + 1, so the block order
 /// differs) and compares. Graphs faster than `min_latency_ms` in either pass are reported but not
