@@ -9,6 +9,7 @@
 #include "hwnas/core/error.h"
 #include "hwnas/core/statistics.h"
 #include "hwnas/devices/measurement_store.h"
+#include "hwnas/predictors/kernels/kernel_features.h"
 #include "hwnas/predictors/predictor_set.h"
 #include "hwnas/predictors/predictor_sets.h"
 #include "hwnas/predictors/profiling/network_sample.h"
@@ -33,6 +34,24 @@ void print_kernel_table(const std::vector<predictors::KernelTypeAccuracy>& rows,
   }
 }
 
+/// One row per held-out kernel: its type, its features by name, measured and predicted latency.
+void write_kernels_csv(const std::vector<predictors::KernelPrediction>& kernels, const std::string& path) {
+  std::vector<std::string> header = {"type"};
+  for (auto name : predictors::KernelFeatures::names()) header.emplace_back(name);
+  header.insert(header.end(), {"measured_ms", "predicted_ms", "error"});
+  std::string csv = core::csv_line(header);
+  for (const auto& k : kernels) {
+    std::vector<std::string> fields = {k.type};
+    for (double f : k.features) fields.push_back(fmt::format("{:.6g}", f));
+    fields.push_back(fmt::format("{:.6g}", k.measured_ms));
+    fields.push_back(fmt::format("{:.6g}", k.predicted_ms));
+    fields.push_back(fmt::format("{:.4f}", k.predicted_ms / k.measured_ms - 1));
+    csv += core::csv_line(fields);
+  }
+  std::ofstream out(path);
+  if (!out || !(out << csv)) fail("cannot write {}", path);
+}
+
 }  // namespace
 
 void add_eval_command(CLI::App& app) {
@@ -42,6 +61,7 @@ void add_eval_command(CLI::App& app) {
     std::vector<std::string> graphs;
     std::vector<std::string> baselines;
     std::string networks_csv;
+    std::string kernels_csv;
   };
   auto args = std::make_shared<Args>();
   auto* command = app.add_subcommand(
@@ -54,6 +74,8 @@ void add_eval_command(CLI::App& app) {
   command->add_option("--baselines", args->baselines, "baseline regressor kinds to fit on the same split")
       ->default_str("linear tree");
   command->add_option("--networks-csv", args->networks_csv, "write every network's predicted and measured latency here");
+  command->add_option("--kernels-csv", args->kernels_csv,
+                      "write every held-out kernel's features, measured and predicted latency here");
   command->callback([args] {
     const auto set = predictors::PredictorSet::load(predictors::predictor_set_path(args->predictors));
     const std::filesystem::path db = args->measurements.empty()
@@ -75,6 +97,7 @@ void add_eval_command(CLI::App& app) {
     std::vector<std::string> names = {"set"};
     names.insert(names.end(), baselines.begin(), baselines.end());
     print_kernel_table(predictors::evaluate_kernel_regressors(set, kernels, baselines), names);
+    if (!args->kernels_csv.empty()) write_kernels_csv(predictors::predict_held_out_kernels(set, kernels), args->kernels_csv);
     std::vector<double> spreads;
     devices::MeasurementQuery query;
     query.platform_key = platform.key;

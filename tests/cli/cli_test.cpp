@@ -217,10 +217,25 @@ TEST(Cli, TrainsAPredictorSetFromTheStoreAndEvaluatesIt) {
   ASSERT_EQ(train.exit_code, 0) << train.output;
   EXPECT_TRUE(contains(train.output, "per-model correction on")) << train.output;
   EXPECT_TRUE(std::filesystem::exists(dir.path / "linear/manifest.json"));
-  const CliRun eval = hwnas("eval --baselines linear --predictors " + out);
+  const auto kernels_csv = dir.path / "kernels.csv";
+  const CliRun eval = hwnas("eval --baselines linear --predictors " + out + " --kernels-csv " + kernels_csv.string());
   ASSERT_EQ(eval.exit_code, 0) << eval.output;
   for (const char* row : {"conv ", "all ", "all>=50us", "fbnet ", "nb201 ", "graph "})
     EXPECT_TRUE(contains(eval.output, row)) << row << "\n" << eval.output;
+  // One line per held-out kernel: as many as the "all" row counts.
+  std::ifstream csv(kernels_csv);
+  std::string header;
+  ASSERT_TRUE(std::getline(csv, header));
+  EXPECT_EQ(header.rfind("type,h,w,cin,cout,", 0), 0u) << header;
+  EXPECT_TRUE(contains(header, ",measured_ms,predicted_ms,error")) << header;
+  std::size_t lines = 0;
+  for (std::string line; std::getline(csv, line);) ++lines;
+  std::size_t all_count = 0;
+  std::istringstream table(eval.output);
+  for (std::string line; std::getline(table, line);)
+    if (line.rfind("all ", 0) == 0 && all_count == 0) all_count = std::stoul(line.substr(4));  // kernels' table first
+  EXPECT_EQ(lines, all_count);
+  EXPECT_GT(lines, 100u);
 }
 
 TEST(Cli, CalibratesANewDeviceFromAFewMeasuredArchitecturesAndPredictsWithIt) {

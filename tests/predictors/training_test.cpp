@@ -92,6 +92,16 @@ TEST(Training, MlpBeatsTheLinearBaselineOnHeldOutKernelsAndIsReproducible) {
   EXPECT_GT(all.by_regressor.at("set").within_10, all.by_regressor.at("linear").within_10);
   // The test share is what training reported as held out.
   EXPECT_EQ(rows[0].by_regressor.at("set").count, report.types[0].test);
+  // Kernel by kernel, the same held-out kernels and the same predictions.
+  const auto held_out = predict_held_out_kernels(set, subset);
+  ASSERT_EQ(held_out.size(), all.by_regressor.at("set").count);
+  std::vector<double> predicted, measured;
+  for (const auto& k : held_out) {
+    predicted.push_back(k.predicted_ms);
+    measured.push_back(k.measured_ms);
+    EXPECT_NEAR(k.predicted_ms, set.regressor(k.type)->predict(k.features), 1e-9 * k.predicted_ms) << k.type;
+  }
+  EXPECT_DOUBLE_EQ(accuracy_report(predicted, measured).mape, all.by_regressor.at("set").mape);
 
   const PredictorSet again = train_kernel_predictors(subset, "libtorch-cpu-t1", default_fusion_rules("libtorch-cpu-t1"),
                                                      options);

@@ -5,15 +5,25 @@
 
 namespace hwnas::predictors {
 
-std::vector<KernelTypeAccuracy> evaluate_kernel_regressors(const PredictorSet& set, const MeasuredKernels& kernels,
-                                                           const std::vector<std::string>& baselines) {
+namespace {
+
+/// The options that cut `set`'s training split.
+TrainOptions split_options_of(const PredictorSet& set) {
   const auto& info = set.training_info();
   if (!info) fail("predictor set for '{}' records no training split: cannot tell its held-out kernels", set.platform());
   TrainOptions options;
   options.seed = info->seed;
   options.split = {info->train_fraction, info->validation_fraction};
+  return options;
+}
+
+}  // namespace
+
+std::vector<KernelTypeAccuracy> evaluate_kernel_regressors(const PredictorSet& set, const MeasuredKernels& kernels,
+                                                           const std::vector<std::string>& baselines) {
+  const TrainOptions options = split_options_of(set);
   FitOptions fit;
-  fit.seed = info->seed;
+  fit.seed = options.seed;
 
   std::vector<KernelTypeAccuracy> rows;
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> pooled;  // regressor -> (pred, truth)
@@ -52,6 +62,21 @@ std::vector<KernelTypeAccuracy> evaluate_kernel_regressors(const PredictorSet& s
   for (const auto& [name, pt] : pooled_long) long_ones.by_regressor[name] = accuracy_report(pt.first, pt.second);
   rows.push_back(std::move(long_ones));
   return rows;
+}
+
+std::vector<KernelPrediction> predict_held_out_kernels(const PredictorSet& set, const MeasuredKernels& kernels) {
+  const TrainOptions options = split_options_of(set);
+  std::vector<KernelPrediction> out;
+  for (const auto& [type, data] : kernels.datasets) {
+    const KernelRegressor* own = set.regressor(type);
+    if (!own) continue;
+    const DatasetSplit split = training_split(data, type, options);
+    if (split.test.empty()) continue;
+    const auto predicted = own->predict_batch(split.test.x);
+    for (std::size_t i = 0; i < predicted.size(); ++i)
+      out.push_back({type, split.test.x[i], split.test.latency_ms[i], predicted[i]});
+  }
+  return out;
 }
 
 std::vector<NetworkPrediction> predict_measured_networks(const PredictorSet& set,

@@ -33,6 +33,18 @@ inline constexpr const char* kLongKernelsRow = "all>=50us";
 std::vector<KernelTypeAccuracy> evaluate_kernel_regressors(const PredictorSet& set, const MeasuredKernels& kernels,
                                                            const std::vector<std::string>& baselines);
 
+/// One held-out kernel and the set's prediction of it.
+struct KernelPrediction {
+  std::string type;
+  FeatureVector features;  ///< KernelFeatures::of() the kernel's config
+  double measured_ms = 0;
+  double predicted_ms = 0;
+};
+
+/// The set's own prediction of every held-out (test share) kernel, cut as evaluate_kernel_regressors()
+/// cuts it, by type. Throws hwnas::Error when the set has no TrainingInfo.
+std::vector<KernelPrediction> predict_held_out_kernels(const PredictorSet& set, const MeasuredKernels& kernels);
+
 struct NetworkPrediction {
   std::string key;
   std::string group;
