@@ -8,7 +8,9 @@
 /// Not the default: on the libtorch-cpu-t1 store (squared loss) it put held-out convolutions within
 /// ±10% more often (three split seeds: +4.5, +2.2 and 0 points) but held-out whole networks less often
 /// (-11.5, -1.2 and -3.0 points), because NB201's most frequent convolution, held out, was predicted 42%
-/// high (data/predictors/README.md has the figures). `hwnas train --regressor mlp_per_path` selects it.
+/// high (data/predictors/README.md has the figures). Under the Huber loss the shipped set now trains
+/// with, the convolutions gain nothing either (mean 80.3% over the same seeds, as with one ensemble) and
+/// the networks still lose. `hwnas train --regressor mlp_per_path` selects it.
 ///
 /// A type whose kernels do not split (every kernel but a dense conv is on "path" 0), or whose smaller
 /// path has too few training kernels to fit alone, gets one shared ensemble, exactly an
