@@ -41,21 +41,14 @@ namespace {
 /// other kind.
 std::unique_ptr<KernelRegressor> fine_tuned(const KernelRegressor& source, const DatasetSplit& split,
                                             const FitOptions& fit, const MlpOptions& schedule, FitSummary& summary) {
-  if (const auto* mlp = dynamic_cast<const MlpRegressor*>(&source)) {
-    auto tuned = std::make_unique<MlpRegressor>(*mlp);
+  const auto tune = [&]<class Regressor>(const Regressor& regressor) -> std::unique_ptr<KernelRegressor> {
+    auto tuned = std::make_unique<Regressor>(regressor);
     summary = tuned->fine_tune(split.train, split.validation, fit, schedule);
     return tuned;
-  }
-  if (const auto* ensemble = dynamic_cast<const MlpEnsembleRegressor*>(&source)) {
-    auto tuned = std::make_unique<MlpEnsembleRegressor>(*ensemble);
-    summary = tuned->fine_tune(split.train, split.validation, fit, schedule);
-    return tuned;
-  }
-  if (const auto* per_path = dynamic_cast<const PerPathMlpRegressor*>(&source)) {
-    auto tuned = std::make_unique<PerPathMlpRegressor>(*per_path);
-    summary = tuned->fine_tune(split.train, split.validation, fit, schedule);
-    return tuned;
-  }
+  };
+  if (const auto* mlp = dynamic_cast<const MlpRegressor*>(&source)) return tune(*mlp);
+  if (const auto* ensemble = dynamic_cast<const MlpEnsembleRegressor*>(&source)) return tune(*ensemble);
+  if (const auto* per_path = dynamic_cast<const PerPathMlpRegressor*>(&source)) return tune(*per_path);
   return nullptr;
 }
 
