@@ -75,7 +75,7 @@ std::vector<HeldOutKernel> held_out_kernels(const predictors::PredictorSet& set,
   for (std::size_t t = 0; t < by_index.test.size(); ++t) {
     const auto& row = rows.at(static_cast<std::size_t>(by_index.test.latency_ms[t]) - 1);
     HeldOutKernel k{predictors::kernel_from_config_json(type, row.config_key), row.median_ms};
-    if (predictors::KernelFeatures::of(k.sample.kernel.config) != real.test.x[t] || row.median_ms != real.test.latency_ms[t])
+    if (set.features_of(k.sample.kernel.config) != real.test.x[t] || row.median_ms != real.test.latency_ms[t])
       fail("held-out kernel {} of '{}' does not match the training split", t, type);
     k.predicted_ms = set.regressor(type)->predict(real.test.x[t]);  // as `hwnas eval` scores it
     out.push_back(std::move(k));
@@ -176,7 +176,7 @@ int run(int argc, char** argv) {
     fmt::print("  {:+6.1f}%  now {:8.4f} ms  stored {:8.4f} ms  predicted {:8.4f} ms  {} {}x{} {}->{} k{} s{} g{}{}\n",
                100 * (k.predicted_ms / k.now_ms - 1), k.now_ms, k.stored_ms, k.predicted_ms, k.sample.kernel.type,
                c.h, c.w, c.cin, c.cout, c.kernel, c.stride, c.groups,
-               predictors::KernelFeatures::native_conv(c) ? " (LibTorch's native conv path)" : "");
+               predictors::takes_native_conv_path(set.conv_dispatch(), c) ? " (LibTorch's native conv path)" : "");
   }
   return 0;
 }

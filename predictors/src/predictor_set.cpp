@@ -91,6 +91,7 @@ struct PredictorSet::Cache {
 PredictorSet::PredictorSet(std::string platform, std::string fingerprint, FusionRules rules)
     : platform_(std::move(platform)),
       fingerprint_(normalise_fingerprint(fingerprint)),
+      conv_dispatch_(conv_dispatch_of(fingerprint_)),
       rules_(std::move(rules)),
       cache_(std::make_unique<Cache>()) {}
 
@@ -364,7 +365,7 @@ void PredictorSet::evaluate(std::span<const Kernel* const> kernels, std::span<do
     } else {
       source[i] = i;
     }
-    FeatureVector x = KernelFeatures::of(k.config);
+    FeatureVector x = features_of(k.config);
     const KernelRegressor* regressor = resolve(k.type).first;
     if (regressor != fallback_.get() && fallback_ && !domain_of(regressor).contains(x)) {
       note_out_of_domain(k.type);

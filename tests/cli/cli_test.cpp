@@ -193,7 +193,14 @@ TEST(Cli, PredictorSetProblemsAreOneClearError) {
     std::ofstream(dir.path / "corrupt/manifest.json") << "{\"format\": ";
     std::ofstream(dir.path / "not_torchscript.pt") << "plain text";
   }
-  const std::string schema = copy_with_manifest("schema", "\"feature_schema_version\": 3", "\"feature_schema_version\": 1");
+  // The shipped set's own schema version, whatever it is now, replaced by a long-gone one.
+  const std::string shipped_schema = [&] {
+    const std::string manifest = read_file(shipped / "manifest.json");
+    const std::string key = "\"feature_schema_version\": ";
+    const auto at = manifest.find(key);
+    return at == std::string::npos ? key : manifest.substr(at, manifest.find_first_of(",\n", at) - at);
+  }();
+  const std::string schema = copy_with_manifest("schema", shipped_schema, "\"feature_schema_version\": 1");
   const std::string truncated = copy_with_manifest("truncated", "\"file\": \"conv.cbor\"", "\"file\": \"conv.cbor\"");
   std::filesystem::resize_file(dir.path / "truncated/conv.cbor", 100);
   const std::string foreign = copy_with_manifest("foreign", "\"cpu_model\": \"", "\"cpu_model\": \"Other CPU ");

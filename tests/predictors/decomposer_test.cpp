@@ -103,7 +103,7 @@ TEST(Decomposer, EqualComputationsShareAKeyAndKernelGraphsStandAlone) {
   EXPECT_EQ(standalone.shape(standalone.outputs()[0]), (core::Shape{1, 8, 16, 16}));
   // 8 -> 8 channels, 5x5, on 16x16: 2 * 8*8*25 * 256 FLOPs for the conv, 8*256 for the relu.
   EXPECT_DOUBLE_EQ(kernels[2].config.flops, 2.0 * 8 * 8 * 25 * 256 + 8 * 256);
-  EXPECT_DOUBLE_EQ(KernelFeatures::of(kernels[2].config)[9], kernels[2].config.flops / 1e6);
+  EXPECT_DOUBLE_EQ(KernelFeatures::of(kernels[2].config, ConvDispatch::kAtenOneThread)[9], kernels[2].config.flops / 1e6);
 }
 
 TEST(FusionRules, FileRoundTripsAndRejectsBadFiles) {

@@ -191,7 +191,7 @@ TEST_F(PredictorSetTest, CacheIsHitAndReturnsIdenticalValues) {
   EXPECT_EQ(stats.hits, 20u);
   EXPECT_EQ(stats.evaluations, 10u);
   // Cached values are the regressor's own predictions.
-  EXPECT_EQ(first[3], set.regressor("conv-bn-relu")->predict(KernelFeatures::of(kernels[3].config)));
+  EXPECT_EQ(first[3], set.regressor("conv-bn-relu")->predict(set.features_of(kernels[3].config)));
   set.clear_cache();
   EXPECT_EQ(set.cache_stats().entries, 0u);
   EXPECT_EQ(set.kernel_latencies(twice), first);
@@ -220,9 +220,9 @@ TEST_F(PredictorSetTest, MissingTypesFallBackAndAreReported) {
   EXPECT_EQ(set.serving_type("conv-bn-hswish"), "conv-bn-relu");
   EXPECT_EQ(set.serving_type("relu"), "<fallback>");
   const Kernel& relu = (*kernels_)["relu"][0];
-  EXPECT_EQ(set.predict_kernel(relu), set.fallback()->predict(KernelFeatures::of(relu.config)));
+  EXPECT_EQ(set.predict_kernel(relu), set.fallback()->predict(set.features_of(relu.config)));
   const Kernel& conv = (*kernels_)["conv"][0];
-  EXPECT_EQ(set.predict_kernel(conv), set.regressor("conv-bn-relu")->predict(KernelFeatures::of(conv.config)));
+  EXPECT_EQ(set.predict_kernel(conv), set.regressor("conv-bn-relu")->predict(set.features_of(conv.config)));
   const auto subs = set.substitutions();
   EXPECT_EQ(subs.at("conv"), "conv-bn-relu");
   EXPECT_EQ(subs.at("relu"), "<fallback>");

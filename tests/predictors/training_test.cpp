@@ -146,8 +146,8 @@ TEST(Training, ARegressorServesOnlyWithinReachOfWhatWasMeasured) {
   g.linear(g.input({1, 25088}), core::LinearAttrs{4096});
   const auto kernels = decompose(g, set.fusion_rules());
   ASSERT_EQ(kernels.size(), 1u);
-  EXPECT_FALSE(domain.contains(KernelFeatures::of(kernels[0].config)));
-  EXPECT_DOUBLE_EQ(set.predict_kernel(kernels[0]), set.fallback()->predict(KernelFeatures::of(kernels[0].config)));
+  EXPECT_FALSE(domain.contains(set.features_of(kernels[0].config)));
+  EXPECT_DOUBLE_EQ(set.predict_kernel(kernels[0]), set.fallback()->predict(set.features_of(kernels[0].config)));
 }
 
 TEST(Correction, RecoversAKnownLawFromNetworks) {

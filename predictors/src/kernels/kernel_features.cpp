@@ -29,17 +29,14 @@ const std::array<std::string_view, KernelFeatures::kSize>& KernelFeatures::names
   return names;
 }
 
-std::array<double, KernelFeatures::kSize> KernelFeatures::of(const KernelConfig& c) {
+std::array<double, KernelFeatures::kSize> KernelFeatures::of(const KernelConfig& c, ConvDispatch dispatch) {
   auto d = [](std::int64_t v) { return static_cast<double>(v); };
+  const bool native = takes_native_conv_path(dispatch, c);
   return {d(c.h),       d(c.w),        d(c.cin),           d(c.cout),           d(c.kernel),
           d(c.stride),  d(c.groups),   d(c.seq_len),       d(c.inputs),         c.flops / 1e6,
           c.params / 1e6, c.bytes_read / 1e6, c.bytes_written / 1e6, input_elements(c) / 1e3,
-          native_conv(c) ? 1.0 : 0.0, padded_channel_ratio(c, c.cin), padded_channel_ratio(c, c.cout)};
-}
-
-bool KernelFeatures::native_conv(const KernelConfig& c) {
-  if (c.groups != 1 || c.kernel <= 0) return false;  // dense convs only (pools have groups 0)
-  return (c.kernel == 1 && c.stride == 1) || (c.kernel <= 3 && input_elements(c) <= 20480);
+          native ? 1.0 : 0.0, native ? 1.0 : padded_channel_ratio(c, c.cin),
+          native ? 1.0 : padded_channel_ratio(c, c.cout)};
 }
 
 }  // namespace hwnas::predictors

@@ -95,7 +95,7 @@ KernelDataset synthetic_dataset(const std::vector<Kernel>& kernels, SyntheticLaw
   std::normal_distribution<double> noise(0.0, noise_sigma);
   KernelDataset data;
   for (const auto& kernel : kernels) {
-    const FeatureVector x = KernelFeatures::of(kernel.config);
+    const FeatureVector x = KernelFeatures::of(kernel.config, ConvDispatch::kAlwaysBlocked);
     data.add(x, synthetic_latency_ms(x, law) * std::exp(noise_sigma > 0 ? noise(rng) : 0.0));
   }
   return data;

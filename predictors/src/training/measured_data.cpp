@@ -45,6 +45,7 @@ MeasuredKernels load_measured_kernels(const devices::MeasurementStore& store, co
                                       const MeasurementFilter& keep) {
   MeasuredKernels out;
   out.platform = platform;
+  const ConvDispatch dispatch = conv_dispatch_of(platform.fingerprint_json);
   std::set<std::string> campaigns;
   devices::MeasurementQuery query;
   query.platform_key = platform.key;
@@ -57,7 +58,7 @@ MeasuredKernels load_measured_kernels(const devices::MeasurementStore& store, co
       fail("{}: stored '{}' kernel of campaign '{}' does not rebuild: {}", store.path().string(), row.kernel_type,
            row.campaign, e.what());
     }
-    out.datasets[row.kernel_type].add(KernelFeatures::of(sample.kernel.config), row.median_ms);
+    out.datasets[row.kernel_type].add(KernelFeatures::of(sample.kernel.config, dispatch), row.median_ms);
     campaigns.insert(row.campaign);
     ++out.count;
   }

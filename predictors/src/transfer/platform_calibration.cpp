@@ -75,9 +75,9 @@ std::vector<KernelSample> plan_type(const std::string& type, const PlatformCalib
 struct TypeMeasurements {
   std::vector<KernelSample> samples;
   std::vector<double> ms;
-  KernelDataset dataset() const {
+  KernelDataset dataset(ConvDispatch dispatch) const {
     KernelDataset d;
-    for (std::size_t i = 0; i < samples.size(); ++i) d.add(KernelFeatures::of(samples[i].kernel.config), ms[i]);
+    for (std::size_t i = 0; i < samples.size(); ++i) d.add(KernelFeatures::of(samples[i].kernel.config, dispatch), ms[i]);
     return d;
   }
 };
@@ -90,6 +90,7 @@ class Calibration {
         report_(report),
         platform_(devices::make_platform(options.platform)),
         fingerprint_(platform_->fingerprint()),
+        dispatch_(conv_dispatch_of(fingerprint_.to_json())),
         rules_(default_fusion_rules(options.platform)),
         store_(devices::MeasurementStore::open(options.database)),
         campaign_(fmt::format("calibrate-{}-seed{}", options.platform, options.seed)) {
@@ -256,7 +257,7 @@ class Calibration {
         std::shuffle(order.begin(), order.end(), rng);
         const std::size_t fit_count = order.size() * 4 / 5;
         KernelDataset fit_data;
-        for (std::size_t k = 0; k < fit_count; ++k) fit_data.add(KernelFeatures::of(m.samples[order[k]].kernel.config), m.ms[order[k]]);
+        for (std::size_t k = 0; k < fit_count; ++k) fit_data.add(KernelFeatures::of(m.samples[order[k]].kernel.config, dispatch_), m.ms[order[k]]);
         MeasuredKernels fit_samples;
         fit_samples.platform = {fingerprint_.key(), fingerprint_.to_json()};
         fit_samples.datasets[type] = fit_data;
@@ -326,7 +327,7 @@ class Calibration {
   PredictorSet finish(Clock::time_point start) {
     std::map<std::string, KernelDataset> all, adapt, held_out;
     for (const auto& [type, m] : measured_) {
-      all[type] = m.dataset();
+      all[type] = m.dataset(dispatch_);
       const DatasetSplit split =
           split_dataset(all[type], {1 - options_.held_out_fraction, 0.0}, options_.seed ^ devices::fnv1a64(type) ^ 1);
       adapt[type] = split.train;
@@ -364,6 +365,7 @@ class Calibration {
   PlatformCalibrationReport& report_;
   std::unique_ptr<devices::Platform> platform_;
   devices::PlatformFingerprint fingerprint_;
+  ConvDispatch dispatch_;  ///< of the new platform: its kernels' features are computed under it
   FusionRules rules_;
   devices::MeasurementStore store_;
   std::string campaign_;

@@ -14,6 +14,9 @@
 ///   _fallback.cbor     the optional fallback regressor
 ///   fusion_rules.yaml  save_fusion_rules()
 ///
+/// The kernel features the regressors see depend on the platform's convolution dispatch, which the set
+/// reads from its fingerprint (conv_dispatch_of) rather than storing it: the two cannot disagree.
+///
 /// Fallback when a kernel type has no regressor of its own (decided once per type, warned once on stderr
 /// and listed by substitutions()): (1) the regressor of the type sharing the same leading token with the
 /// longest common token prefix (ties: fewer tokens, then alphabetical), e.g. conv-bn-hswish → conv-bn-relu,
@@ -101,6 +104,11 @@ class PredictorSet {
   const std::string& fingerprint() const { return fingerprint_; }
   const FusionRules& fusion_rules() const { return rules_; }
   int feature_schema_version() const { return KernelFeatures::kVersion; }
+  /// The platform's convolution dispatch, read from the fingerprint: what the kernel features of this
+  /// set's regressors are computed under.
+  ConvDispatch conv_dispatch() const { return conv_dispatch_; }
+  /// KernelFeatures::of(config, conv_dispatch()): what this set's regressors see for `config`.
+  FeatureVector features_of(const KernelConfig& config) const { return KernelFeatures::of(config, conv_dispatch_); }
   const std::optional<LatencyCorrection>& correction() const { return correction_; }
   const std::optional<TrainingInfo>& training_info() const { return training_; }
   /// Throws hwnas::Error, naming both, unless this set was trained on measurements of a platform with
@@ -166,6 +174,7 @@ class PredictorSet {
 
   std::string platform_;
   std::string fingerprint_;
+  ConvDispatch conv_dispatch_;
   FusionRules rules_;
   std::map<std::string, std::unique_ptr<KernelRegressor>> regressors_;
   std::map<std::string, AccuracyReport> metrics_;

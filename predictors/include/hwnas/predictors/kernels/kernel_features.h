@@ -5,29 +5,28 @@
 #include <array>
 #include <string_view>
 
+#include "hwnas/predictors/kernels/conv_dispatch.h"
 #include "hwnas/predictors/kernels/kernel.h"
 
 namespace hwnas::predictors {
 
 struct KernelFeatures {
   /// Bump whenever the meaning or order of the features changes.
-  static constexpr int kVersion = 3;
+  static constexpr int kVersion = 4;
   static constexpr std::size_t kSize = 17;
   /// Column names, in order.
   static const std::array<std::string_view, kSize>& names();
   /// h, w, cin, cout, kernel, stride, groups, seq_len, inputs, MFLOPs, M params, MB read, MB written,
-  /// thousands of input elements, `native_conv` (see native_conv()), and for convolutions the input and
-  /// output channels padded to 16 over the channels (oneDNN's channel blocking on this AVX-512 host; 1
-  /// for other kernels). Version 3 added the last two: a 5-seed held-out test of the libtorch-cpu-t1
-  /// kernels put depthwise convolutions within ±10% 49% -> 80% with them, dense ones 65% -> 68%.
-  static std::array<double, kSize> of(const KernelConfig& config);
-
-  /// Whether LibTorch's CPU convolution takes its native im2col + BLAS path rather than oneDNN for
-  /// this dense conv at batch 1 on one thread (ATen Convolution.cpp, use_mkldnn: a 1x1 unstrided conv,
-  /// or a kernel of at most 3 on an input of at most 20480 elements). The two paths differ ~20x in
-  /// speed here, and no smooth function of the other features finds the cut; a predictor of a platform
-  /// that dispatches otherwise simply learns to ignore the feature.
-  static bool native_conv(const KernelConfig& config);
+  /// thousands of input elements, `native_conv` (takes_native_conv_path() under `dispatch`), and for
+  /// convolutions in vector-blocked kernels the input and output channels padded to 16 over the channels
+  /// (oneDNN's channel blocking on this AVX-512 host; 1 for a convolution on the native path, whose
+  /// im2col + BLAS does not pad, and for other kernels).
+  ///
+  /// History: version 3 added the padding ratios (a 5-seed held-out test of the libtorch-cpu-t1 kernels
+  /// put depthwise convolutions within ±10% 49% -> 80%, dense ones 65% -> 68%). Version 4 made
+  /// `native_conv` and the padding follow the platform's own dispatch instead of LibTorch eager's
+  /// one-thread rule for every platform: see data/predictors/README.md for what it measured.
+  static std::array<double, kSize> of(const KernelConfig& config, ConvDispatch dispatch);
 };
 
 }  // namespace hwnas::predictors

@@ -1,6 +1,6 @@
 #pragma once
 /// One MLP ensemble per execution path of a kernel type. LibTorch runs a dense convolution either on
-/// its native im2col + BLAS path or on oneDNN (KernelFeatures::native_conv()), two cost laws ~20x apart
+/// its native im2col + BLAS path or on oneDNN (the `native_conv` kernel feature), two cost laws ~20x apart
 /// per FLOP on this host, with oneDNN's paying channel blocking and layout reorders that the native
 /// path never sees. One MLP that sees the path only as a 0/1 input spends its capacity on the cut; two
 /// MLPs, each fitted on its own path's kernels, do not.

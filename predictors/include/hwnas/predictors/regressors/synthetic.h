@@ -33,7 +33,8 @@ std::vector<Kernel> synthetic_kernels(const std::string& type, std::size_t count
 double synthetic_latency_ms(const FeatureVector& x, SyntheticLaw law);
 
 /// Features of `kernels` with latencies from `law` times multiplicative log-normal noise
-/// exp(N(0, noise_sigma²)) drawn from a generator seeded by `seed`.
+/// exp(N(0, noise_sigma²)) drawn from a generator seeded by `seed`. The features are those of a
+/// kAlwaysBlocked platform, as is any predictor set built without a platform fingerprint.
 KernelDataset synthetic_dataset(const std::vector<Kernel>& kernels, SyntheticLaw law, double noise_sigma,
                                 std::uint64_t seed);
 
