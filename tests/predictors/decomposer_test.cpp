@@ -106,6 +106,36 @@ TEST(Decomposer, EqualComputationsShareAKeyAndKernelGraphsStandAlone) {
   EXPECT_DOUBLE_EQ(KernelFeatures::of(kernels[2].config, ConvDispatch::kAtenOneThread)[9], kernels[2].config.flops / 1e6);
 }
 
+// ConvNeXt runs its pointwise layers as linears on channels-last (1, H, W, C) tensors, a ViT on
+// (1, tokens, C): both are one GEMM over rows of C features, and are described alike.
+TEST(Decomposer, ALinearOrLayerNormSeesRowsOfFeaturesWhateverTheRank) {
+  core::Graph g("rows");
+  const core::NodeId pixels = g.input({1, 8, 8, 96});
+  const core::NodeId tokens = g.input({1, 64, 96});
+  g.mark_output(g.linear(g.layer_norm(pixels), {.out_features = 384}));
+  g.mark_output(g.linear(g.layer_norm(tokens), {.out_features = 384}));
+  g.mark_output(g.linear(g.input({1, 96}), {.out_features = 10}));
+  const auto kernels = decompose(g, default_fusion_rules("libtorch-cpu-t1"));
+  ASSERT_EQ(types(kernels), (std::vector<std::string>{"ln", "fc", "ln", "fc", "fc"}));
+  for (std::size_t i : {0, 2}) {
+    EXPECT_EQ(kernels[i].config.cin, 96);
+    EXPECT_EQ(kernels[i].config.cout, 96);
+    EXPECT_EQ(kernels[i].config.seq_len, 64);
+    EXPECT_EQ(kernels[i].config.h, 0);
+  }
+  for (std::size_t i : {1, 3}) {
+    EXPECT_EQ(kernels[i].config.cin, 96);
+    EXPECT_EQ(kernels[i].config.cout, 384);
+    EXPECT_EQ(kernels[i].config.seq_len, 64);
+    EXPECT_EQ(kernels[i].config.h, 0);
+  }
+  EXPECT_EQ(KernelFeatures::of(kernels[1].config, ConvDispatch::kAtenOneThread),
+            KernelFeatures::of(kernels[3].config, ConvDispatch::kAtenOneThread));
+  EXPECT_EQ(kernels[4].config.seq_len, 0);  // a classifier: one row
+  EXPECT_EQ(kernels[4].config.cin, 96);
+  EXPECT_EQ(kernels[4].config.cout, 10);
+}
+
 TEST(FusionRules, FileRoundTripsAndRejectsBadFiles) {
   const auto dir = std::filesystem::temp_directory_path() / ("hwnas_rules_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -83,6 +83,23 @@ TEST(RandomSampler, LogUniformChannelsFavourSmallValues) {
   EXPECT_LT(below_geometric_mean, 260);
 }
 
+TEST(RandomSampler, FcKernelsGetRowsOnlyWhenAskedFor) {
+  RandomSamplerOptions options;
+  for (const auto& s : sample_random_kernels("fc", options, 50, 5)) EXPECT_EQ(s.kernel.config.seq_len, 0);
+  options.fc_rows = {4, 1024};
+  const auto a = sample_random_kernels("fc", options, 100, 5);
+  ASSERT_EQ(a.size(), 100u);
+  EXPECT_EQ(keys(a), keys(sample_random_kernels("fc", options, 100, 5)));
+  std::set<std::int64_t> rows;
+  for (const auto& s : a) {
+    EXPECT_GE(s.kernel.config.seq_len, 4);
+    EXPECT_LE(s.kernel.config.seq_len, 1024);
+    EXPECT_EQ(s.graph.shape(s.graph.inputs()[0]), (core::Shape{1, s.kernel.config.seq_len, s.kernel.config.cin}));
+    rows.insert(s.kernel.config.seq_len);
+  }
+  EXPECT_GT(rows.size(), 50u);
+}
+
 TEST(PriorSampler, ReturnsKernelsThatOccurInTheSpaces) {
   PriorSamplerOptions options;
   options.archs_per_space = 20;

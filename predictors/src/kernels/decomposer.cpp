@@ -51,7 +51,14 @@ KernelConfig describe(const core::Graph& graph, const std::vector<NodeId>& nodes
   const core::Node& lead = graph.node(nodes.front());
   const core::Shape& in = lead.inputs.empty() ? lead.shape : graph.shape(lead.inputs[0]);
   const core::Shape& out = graph.shape(nodes.back());
-  if (in.size() == 4) {
+  // A linear and a layer norm act on the last dim, every other dim is rows: a ViT's (1, tokens, C) and a
+  // channels-last ConvNeXt block's (1, H, W, C) are both rows of C features, which is how they run (one
+  // GEMM of rows x C by C x cout for a linear), not an image of H channels.
+  const bool rows_of_features = (lead.kind == OpKind::kLinear || lead.kind == OpKind::kLayerNorm) && in.size() >= 3;
+  if (rows_of_features) {
+    c.cin = in.back();
+    c.seq_len = core::numel(in) / c.cin;
+  } else if (in.size() == 4) {
     c.cin = in[1];
     c.h = in[2];
     c.w = in[3];
@@ -61,7 +68,7 @@ KernelConfig describe(const core::Graph& graph, const std::vector<NodeId>& nodes
   } else if (!in.empty()) {
     c.cin = in.back();
   }
-  c.cout = out.size() == 4 ? out[1] : out.back();
+  c.cout = out.size() == 4 && !rows_of_features ? out[1] : out.back();
   if (const auto* conv = std::get_if<core::Conv2dAttrs>(&lead.attrs)) {
     c.kernel = conv->kernel;
     c.stride = conv->stride;

@@ -129,13 +129,14 @@ CampaignSpec parse_campaign(const std::string& text, const std::string& source, 
                               else spec.prior.archs_per_space = static_cast<int>(r.integer(x, "prior." + k, 1));
                             });
                } else if (key == "random") {
-                 r.each_key(v, "random", {"hw", "cin", "cout", "seq_len", "kernels", "strides", "pool_kernels"},
+                 r.each_key(v, "random", {"hw", "cin", "cout", "seq_len", "fc_rows", "kernels", "strides", "pool_kernels"},
                             [&](const std::string& k, const YAML::Node&, const YAML::Node& x) {
                               const std::string what = "random." + k;
                               if (k == "hw") spec.random.hw = read_range(r, x, what);
                               else if (k == "cin") spec.random.cin = read_range(r, x, what);
                               else if (k == "cout") spec.random.cout = read_range(r, x, what);
                               else if (k == "seq_len") spec.random.seq_len = read_range(r, x, what);
+                              else if (k == "fc_rows") spec.random.fc_rows = read_range(r, x, what);
                               else if (k == "kernels") spec.random.kernels = read_ints(r, x, what);
                               else if (k == "strides") spec.random.strides = read_ints(r, x, what);
                               else spec.random.pool_kernels = read_ints(r, x, what);

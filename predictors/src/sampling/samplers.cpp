@@ -82,6 +82,10 @@ std::vector<KernelSample> sample_random_kernels(const std::string& type, const R
       c.groups = lead == "matmul" ? pick(std::vector<std::int64_t>{1, 3, 4, 6, 8, 12}, rng) : 0;
     } else if (lead == "fc") {
       c.h = 0;
+      if (options.fc_rows.max > 1) {
+        const std::int64_t rows = log_uniform(options.fc_rows, rng);
+        c.seq_len = rows > 1 ? rows : 0;
+      }
     } else {
       c.h = c.w = log_uniform(options.hw, rng);
       c.kernel = pool ? pick(options.pool_kernels, rng) : pick(options.kernels, rng);

@@ -12,6 +12,7 @@
 ///                                          # rounds, preparations, min_sample_ms, max_rel_spread, max_remeasure
 ///   prior: {spaces: [nb201, fbnet], archs_per_space: 300}
 ///   random: {hw: [4, 224], cin: [8, 512], cout: [8, 512], kernels: [1, 3, 5, 7], strides: [1, 2]}
+///                                          # also seq_len, fc_rows, pool_kernels (RandomSamplerOptions)
 ///   vae: {steps: 1500, batch_size: 64}     # optional VaeSamplerOptions for `vae:` quotas (trained on `prior`)
 ///   kernels:                               # per kernel type: how many from each sampler
 ///     - {type: conv, prior: 300, random: 200, vae: 100}   # vae: vae_sampler.h

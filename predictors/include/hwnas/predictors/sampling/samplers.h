@@ -44,6 +44,10 @@ struct RandomSamplerOptions {
   IntRange cin = {8, 512};    ///< channels, log-uniform
   IntRange cout = {8, 512};   ///< output channels (conv, fc), log-uniform
   IntRange seq_len = {16, 256};
+  /// Rows of an fc kernel's input, log-uniform: 1 is a classifier's vector, more are a transformer's
+  /// tokens or a channels-last conv net's pixels (one GEMM either way). The default {1, 1} draws
+  /// nothing, so campaigns written before it plan the same kernels.
+  IntRange fc_rows = {1, 1};
   std::vector<std::int64_t> kernels = {1, 3, 5, 7};
   std::vector<std::int64_t> strides = {1, 2};
   std::vector<std::int64_t> pool_kernels = {2, 3};
