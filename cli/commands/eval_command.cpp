@@ -93,7 +93,10 @@ void add_eval_command(CLI::App& app) {
     // The kernels of the campaigns the set was trained on, so the held-out split is exactly training's
     // (measurements added to the store since then would reshuffle it).
     const auto trained_on = set.training_info() ? set.training_info()->campaigns : std::vector<std::string>{};
-    const auto kernels = predictors::load_measured_kernels(store, platform, predictors::rows_of_campaigns(trained_on));
+    const auto trained_rows = predictors::rows_of_campaigns(trained_on);
+    const auto kernels = predictors::load_measured_kernels(store, platform, trained_rows);
+    fmt::print("features under the platform's conv dispatch: {}\n",
+               predictors::conv_dispatch_name(set.conv_dispatch()));
     std::vector<std::string> names = {"set"};
     names.insert(names.end(), baselines.begin(), baselines.end());
     print_kernel_table(predictors::evaluate_kernel_regressors(set, kernels, baselines), names);
@@ -102,7 +105,8 @@ void add_eval_command(CLI::App& app) {
     devices::MeasurementQuery query;
     query.platform_key = platform.key;
     for (const auto& row : store.query(query))
-      if (row.kernel_type != predictors::kNetworkKernelType) spreads.push_back(row.spread);
+      if (row.kernel_type != predictors::kNetworkKernelType && (!trained_rows || trained_rows(row)))
+        spreads.push_back(row.spread);
     fmt::print("ground truth: {} kernels, median spread (IQR/median over rounds) {:.2f}%\n\n", spreads.size(),
                100 * core::median(spreads));
 
