@@ -1,5 +1,6 @@
 #include "hwnas/predictors/kernels/conv_dispatch.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
