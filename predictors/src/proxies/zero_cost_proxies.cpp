@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -100,6 +101,32 @@ enum Stream : std::uint64_t { kDataStream = 1, kLabelStream = 2, kZenStream = 3 
 bool is_layer(OpKind kind) { return kind == OpKind::kConv2d || kind == OpKind::kLinear; }
 bool is_relu(OpKind kind) { return kind == OpKind::kRelu || kind == OpKind::kRelu6; }
 
+// NASWOT's kernel entry K_ij is, summed over the ReLUs, the number of units on which inputs i and j are
+// on the same side of zero: D − hamming(c_i, c_j) for the 0/1 codes c of D units. With the codes packed
+// 64 to a word that is an xor and a popcount per word, exact in integers, where the equivalent float
+// product c·cᵀ went through this LibTorch's reference BLAS and took most of a data pass.
+void add_code_agreement(const Tensor& relu_input, std::vector<std::int64_t>& agreement) {
+  const std::int64_t batch = relu_input.size(0);
+  const Tensor positive = (relu_input.detach().reshape({batch, -1}) > 0).contiguous();
+  const std::int64_t units = positive.size(1);
+  const std::int64_t words = (units + 63) / 64;
+  std::vector<std::uint64_t> codes(static_cast<std::size_t>(batch * words), 0);
+  const bool* bits = positive.data_ptr<bool>();
+  for (std::int64_t i = 0; i < batch; ++i)
+    for (std::int64_t u = 0; u < units; ++u)
+      codes[static_cast<std::size_t>(i * words + u / 64)] |= std::uint64_t{bits[i * units + u]} << (u % 64);
+  for (std::int64_t i = 0; i < batch; ++i) {
+    agreement[static_cast<std::size_t>(i * batch + i)] += units;
+    for (std::int64_t j = i + 1; j < batch; ++j) {
+      std::int64_t differing = 0;
+      for (std::int64_t w = 0; w < words; ++w)
+        differing += std::popcount(codes[static_cast<std::size_t>(i * words + w)] ^ codes[static_cast<std::size_t>(j * words + w)]);
+      agreement[static_cast<std::size_t>(i * batch + j)] += units - differing;
+      agreement[static_cast<std::size_t>(j * batch + i)] += units - differing;
+    }
+  }
+}
+
 std::vector<std::int64_t> sizes_of(const core::Shape& shape) { return {shape.begin(), shape.end()}; }
 
 // Gradient of a weight, or zeros where the weight does not reach the differentiated value.
@@ -197,27 +224,22 @@ void data_pass(nn::GraphModuleImpl& module, const ProxyOptions& options, std::in
   }
   if (wanted[kJacobCov]) x.requires_grad_(true);
 
-  // naswot: K = sum over ReLUs of c·cᵀ + (1−c)·(1−c)ᵀ, c the 0/1 pattern of the ReLU input, computed as
-  // 2·c·cᵀ + D − r·1ᵀ − 1·rᵀ (r = row sums): one product instead of two. A float32 product of 0/1 values
-  // is exact while D < 2^24; the sum over ReLUs is kept in float64.
-  Tensor kernel = torch::zeros({batch, batch}, torch::kFloat64);
+  // naswot: K = sum over ReLUs of the number of units on which two inputs' 0/1 activation codes agree.
+  std::vector<std::int64_t> agreement(static_cast<std::size_t>(batch * batch), 0);
   std::vector<Tensor> activations(g.size());  // fisher: conv/linear outputs
   const nn::NodeHook hook = [&](const Node& node, const std::vector<Tensor>& in, Tensor output) {
-    if (wanted[kNaswot] && is_relu(node.kind)) {
-      const Tensor flat = in[0].detach().reshape({batch, -1});
-      const std::int64_t units = flat.size(1);
-      const auto exact = units < (std::int64_t{1} << 24) ? torch::kFloat32 : torch::kFloat64;
-      const Tensor c = (flat > 0).to(exact);
-      const Tensor r = c.sum(1, /*keepdim=*/true).to(torch::kFloat64);
-      kernel += 2.0 * c.mm(c.t()).to(torch::kFloat64) + static_cast<double>(units) - r - r.t();
-    }
+    if (wanted[kNaswot] && is_relu(node.kind)) add_code_agreement(in[0], agreement);
     if (wanted[kFisher] && is_layer(node.kind)) activations[static_cast<std::size_t>(node.id)] = output;
     return output;
   };
   const auto values = module.forward_all({x}, hook);
   const Tensor y = values[static_cast<std::size_t>(output_id)];
 
-  if (wanted[kNaswot]) out[kNaswot] = std::get<1>(torch::linalg_slogdet(kernel)).item<double>();
+  if (wanted[kNaswot]) {
+    const Tensor kernel = torch::tensor(std::vector<double>(agreement.begin(), agreement.end()), torch::kFloat64)
+                              .reshape({batch, batch});
+    out[kNaswot] = std::get<1>(torch::linalg_slogdet(kernel)).item<double>();
+  }
 
   const bool backward_after = loss_based;
   if (wanted[kJacobCov]) {
