@@ -4,8 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <optional>
 
 #include "hwnas/core/error.h"
+#include "hwnas/predictors/proxies/proxy_table.h"
+#include "hwnas/predictors/proxies/zero_cost_proxies.h"
 #include "hwnas/search/cost_objective.h"
 #include "hwnas/search/objective.h"
 #include "hwnas/search/table_objective.h"
@@ -201,6 +207,63 @@ TEST(ProxyObjective, ScoresNaswotTrainingFreeAndMarksDisconnectedCellsUnavailabl
   EXPECT_EQ(score->evaluate({convs}, *space)[0], v[0]);  // seeded: the same value every time
   const std::string bad = error_of([&] { make_objective(spec("s", "proxy", std::nullopt, {{"proxy", "iq"}}), {*space, {}}); });
   EXPECT_NE(bad.find("naswot"), std::string::npos) << bad;  // lists the valid proxies
+}
+
+// Sets an environment variable for the scope and restores it after.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) ::setenv(name_, old_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(ProxyObjective, LooksUpTheShippedTableAtItsBatchAndSeedAndComputesOtherwise) {
+  auto space = spaces::make_space("nb201");
+  // Light cells, so that computing their proxies at batch 64 stays quick.
+  const spaces::Arch tabled = space->from_string(
+      "|avg_pool_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|nor_conv_3x3~0|none~1|skip_connect~2|");
+  const spaces::Arch other = space->from_string(
+      "|skip_connect~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_1x1~2|");
+  const auto computed = [&](const spaces::Arch& arch) {
+    predictors::ProxyOptions options;  // the tables' batch and seed
+    options.proxies = {"synflow"};
+    return predictors::compute_proxies(space->to_graph(arch, 1), options).at("synflow");
+  };
+  const auto synflow = [&](std::map<std::string, std::string> options) {
+    options["proxy"] = "synflow";
+    return make_objective(spec("s", "proxy", std::nullopt, std::move(options)), {*space, {}});
+  };
+
+  // The shipped table answers at its settings, with the value computing it gives.
+  auto shipped = synflow({});
+  EXPECT_EQ(shipped->evaluate({tabled}, *space)[0], computed(tabled));
+  EXPECT_NE(shipped->description().find("precomputed"), std::string::npos) << shipped->description();
+
+  // A table planted in another data directory shows that the lookup is what answers.
+  const auto dir = test::scratch_dir();
+  std::filesystem::create_directories(dir / "proxies");
+  test::write_text(dir / "proxies" / "nb201.csv", "arch,synflow\n" + space->to_string(tabled) + ",12345.5\n");
+  const ScopedEnv data("HWNAS_DATA_DIR", dir.string());
+  const auto planted = synflow({})->evaluate({tabled, other}, *space);
+  EXPECT_EQ(planted[0], 12345.5);
+  EXPECT_EQ(planted[1], computed(other));  // not in the table: computed
+  // Another batch or seed than the table's computes every candidate (synflow runs at batch 1 whatever
+  // the batch, so the value is the same); so does a proxy the table lacks.
+  auto other_batch = synflow({{"batch", "32"}});
+  EXPECT_EQ(other_batch->evaluate({tabled}, *space)[0], computed(tabled));
+  EXPECT_EQ(other_batch->description().find("precomputed"), std::string::npos);
+  EXPECT_NE(synflow({{"seed", "1"}})->evaluate({tabled}, *space)[0], 12345.5);
+  auto naswot = make_objective(spec("s", "proxy", std::nullopt, {{"proxy", "naswot"}}), {*space, {}});
+  EXPECT_TRUE(std::isfinite(naswot->evaluate({tabled}, *space)[0]));
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "hwnas/core/cost.h"
-#include "hwnas/core/data_dir.h"
 #include "hwnas/predictors/arch_latency.h"
 #include "hwnas/predictors/kernels/decomposer.h"
 #include "hwnas/predictors/predictor_set.h"
@@ -43,15 +42,6 @@ EncodingOptions EncodingOptions::from_feature_names(const std::vector<std::strin
     if (name.starts_with(kProxyPrefix)) options.proxies.push_back(name.substr(std::string_view(kProxyPrefix).size()));
   }
   return options;
-}
-
-std::shared_ptr<const ProxyTable> shipped_proxy_table(const spaces::SearchSpace& space) {
-  // The tables hold the networks of the spaces' default options (NB201 on CIFAR-10, FBNet on
-  // CIFAR-100); another dataset changes the classifier, so its proxies are computed instead.
-  if (space.description() != spaces::make_space(space.name())->description()) return nullptr;
-  const auto path = core::data_dir() / "proxies" / (space.name() + ".csv");
-  if (!std::filesystem::exists(path)) return nullptr;
-  return std::make_shared<const ProxyTable>(read_proxy_csv(path, space));
 }
 
 EncodingOptions default_encoding_options(const spaces::SearchSpace& space) {

@@ -12,6 +12,7 @@
 #include "hwnas/core/error.h"
 #include "hwnas/predictors/predictor_set.h"
 #include "hwnas/predictors/predictor_sets.h"
+#include "hwnas/predictors/proxies/proxy_table.h"
 
 namespace hwnas::predictors {
 namespace {

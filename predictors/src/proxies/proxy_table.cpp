@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "hwnas/core/csv.h"
+#include "hwnas/core/data_dir.h"
 #include "hwnas/core/error.h"
 #include "hwnas/core/interrupt.h"
 #include "hwnas/core/text.h"
@@ -321,6 +322,15 @@ ProxyTableReport compute_proxy_table(ProxyTableAppender& table, const std::vecto
   report.interrupted = !report.complete;
   report.wall_seconds = since_start();
   return report;
+}
+
+std::shared_ptr<const ProxyTable> shipped_proxy_table(const spaces::SearchSpace& space) {
+  // The tables hold the networks of the spaces' default options (NB201 on CIFAR-10, FBNet on
+  // CIFAR-100); another dataset changes the classifier, so its proxies are computed instead.
+  if (space.description() != spaces::make_space(space.name())->description()) return nullptr;
+  const auto path = core::data_dir() / "proxies" / (space.name() + ".csv");
+  if (!std::filesystem::exists(path)) return nullptr;
+  return std::make_shared<const ProxyTable>(read_proxy_csv(path, space));
 }
 
 }  // namespace hwnas::predictors

@@ -35,10 +35,6 @@ struct EncodingOptions {
   static EncodingOptions from_feature_names(const std::vector<std::string>& names);
 };
 
-/// The shipped proxy table of `space` (data/proxies/<space>.csv: all NB201 cells, the public FBNet
-/// sample), or null for a space without one.
-std::shared_ptr<const ProxyTable> shipped_proxy_table(const spaces::SearchSpace& space);
-
 /// The encoding `hwnas calibrate` uses, chosen by measurement (bench/few_shot_bench, HELP's validation
 /// devices): the local latency plus the l2_norm proxy, from the shipped table where it has the
 /// architecture. On NB201 it lifts the share within ±10% from 87.0% to 88.8% (N = 10) and 87.9% to 89.8%

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -39,6 +40,11 @@ ProxyTable read_proxy_csv(const std::filesystem::path& path, const spaces::Searc
 /// `requested` proxy names checked and put in proxy_names() order; empty = all of them. Throws
 /// hwnas::Error naming an unknown or repeated name and listing the valid ones.
 std::vector<std::string> canonical_proxy_names(const std::vector<std::string>& requested);
+
+/// The shipped proxy table of `space` (data/proxies/<space>.csv: all NB201 cells, the public FBNet
+/// sample; computed with the default ProxyOptions), or null for a space without one or with options
+/// (another dataset) that change its networks.
+std::shared_ptr<const ProxyTable> shipped_proxy_table(const spaces::SearchSpace& space);
 
 /// A proxy table file that grows one flushed row at a time and survives being killed.
 ///
