@@ -39,6 +39,13 @@ struct SourceCandidate {
 };
 
 /// Every pool set that can predict `kernel_type`, scored on `measured`, most similar (lowest KL) first.
+/// Each pool set is asked about the kernels as the new platform describes them (its conv dispatch), not
+/// as the pool platform would: that is the starting point fine-tuning, which trains on the new
+/// platform's features, gets. Asking each set under its own dispatch instead was measured and chose
+/// worse sources (transfer_bench, 2026-11-24, fine-tuned held-out kernels within ±10% at 10 / 50 / 200
+/// samples per type: libtorch-cpu-t2 43.7 / 62.7 / 76.2% -> 41.0 / 60.2 / 72.8%, torchscript-cpu-t1
+/// 57.4 / 82.5 / 87.8% -> 47.4 / 71.6 / 84.0%, opencv-cpu-t1 32.4 / 54.1 / 71.6% -> 24.7 / 54.4 / 71.6%;
+/// libtorch-cpu-t1 unchanged).
 /// Throws hwnas::Error when `measured` is empty or no pool set can predict the type.
 std::vector<SourceCandidate> rank_sources(const KnowledgePool& pool, const std::string& kernel_type,
                                           const KernelDataset& measured);
