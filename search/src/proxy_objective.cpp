@@ -34,7 +34,7 @@ std::vector<double> ProxyObjective::evaluate(const std::vector<spaces::Arch>& ar
   std::vector<double> out;
   out.reserve(archs.size());
   for (const auto& arch : archs) {
-    const auto row = table_ ? table_row_.find(space.normalize(arch)) : table_row_.end();
+    const auto row = table_ ? table_row_.find(arch) : table_row_.end();
     const double value = row != table_row_.end() ? table_->scores[row->second].at(proxy_)
                                                  : predictors::compute_proxies(space.to_graph(arch, 1), options).at(proxy_);
     // A cell cut off from its input (NB201's all-`none` paths) scores -inf/NaN: unavailable, not best.
