@@ -5,6 +5,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <sstream>
+#include <tuple>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -34,6 +35,17 @@ constexpr const char* kFallbackName = "<fallback>";
 /// The cache key of a kernel: its key's hash, computed here for kernels built by hand without one.
 std::uint64_t hash_of(const Kernel& kernel) {
   return kernel.key_hash != 0 ? kernel.key_hash : devices::fnv1a64(kernel.key);
+}
+
+/// Says once per process that `platform`'s sets serve `kernel_type` with another type's regressor:
+/// benches and calibration load or copy the same set many times, and each copy resolves afresh.
+void warn_substitution(const std::string& platform, const std::string& kernel_type, const std::string& served) {
+  static std::mutex mutex;
+  static std::set<std::tuple<std::string, std::string, std::string>> said;
+  std::lock_guard lock(mutex);
+  if (said.emplace(platform, kernel_type, served).second)
+    fmt::print(stderr, "hwnas: warning: predictor set '{}' has no regressor for kernel type '{}'; using '{}'\n",
+               platform, kernel_type, served);
 }
 
 std::vector<std::string> tokens_of(const std::string& type) {
@@ -315,9 +327,7 @@ std::pair<const KernelRegressor*, std::string> PredictorSet::resolve(const std::
   }
   std::unique_lock lock(cache_->mutex);
   const bool inserted = cache_->served.emplace(kernel_type, served).second;
-  if (inserted && served.second != kernel_type)
-    fmt::print(stderr, "hwnas: warning: predictor set '{}' has no regressor for kernel type '{}'; using '{}'\n",
-               platform_, kernel_type, served.second);
+  if (inserted && served.second != kernel_type) warn_substitution(platform_, kernel_type, served.second);
   return served;
 }
 

@@ -236,6 +236,19 @@ TEST_F(PredictorSetTest, MissingTypesFallBackAndAreReported) {
   expect_mentions(error_of([&] { bare.predict_kernel(relu); }), "'relu'");
 }
 
+TEST_F(PredictorSetTest, ASubstitutionIsReportedOncePerProcessNotPerCopy) {
+  // Benches and calibration load the same set many times; the warning must not repeat with each copy.
+  // The type is one no other test asks for, since what was said is remembered process-wide.
+  testing::internal::CaptureStderr();
+  for (int copy = 0; copy < 3; ++copy)
+    EXPECT_EQ(PredictorSet::load(*dir_).serving_type("conv-said-once"), "conv-bn-relu");
+  const std::string said = testing::internal::GetCapturedStderr();
+  std::size_t times = 0;
+  for (auto at = said.find("'conv-said-once'"); at != std::string::npos; at = said.find("'conv-said-once'", at + 1))
+    ++times;
+  EXPECT_EQ(times, 1u) << said;
+}
+
 // ---------------------------------------------------------------- broken directories
 
 TEST_F(PredictorSetTest, MissingDirectoryOrManifest) {
