@@ -139,6 +139,13 @@ void bench_space(const std::string& name, int draws, std::shared_ptr<const Predi
 int main(int argc, char** argv) try {
   int draws = 5;
   for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      fmt::print("usage: few_shot_bench [--draws D]\n"
+                 "Calibrates HELP's validation devices from N = 10 and 20 measured architectures of NB201 and\n"
+                 "FBNet with each candidate encoding, D sample draws each (default 5), and prints Spearman and\n"
+                 "the share within 10% beside the published numbers (see bench/few_shot_bench.cpp).\n");
+      return 0;
+    }
     if (std::strcmp(argv[i], "--draws") == 0 && i + 1 < argc) draws = std::stoi(argv[++i]);
     else hwnas::fail("unknown flag '{}' (usage: few_shot_bench [--draws D])", argv[i]);
   }

@@ -140,6 +140,12 @@ int main(int argc, char** argv) try {
   std::size_t count = 5000;
   int repeats = 5;
   for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      fmt::print("usage: predictor_bench [--predictors DIR] [--count N] [--repeats R]\n"
+                 "Predictor throughput per stage on one core for N random candidates (default 5000), median of\n"
+                 "R repeats (default 5), cold and warm cache (see bench/predictor_bench.cpp).\n");
+      return 0;
+    }
     if (std::strcmp(argv[i], "--predictors") == 0 && i + 1 < argc) which = argv[++i];
     else if (std::strcmp(argv[i], "--count") == 0 && i + 1 < argc) count = std::stoul(argv[++i]);
     else if (std::strcmp(argv[i], "--repeats") == 0 && i + 1 < argc) repeats = std::stoi(argv[++i]);

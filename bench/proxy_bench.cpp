@@ -104,6 +104,12 @@ int main(int argc, char** argv) {
         if (i + 1 >= argc) fail("{} needs a value", argv[i]);
         return std::string(argv[++i]);
       };
+      if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+        fmt::print("usage: proxy_bench [--nb201 N] [--fbnet N] [--batch B] [--seed S] [--breakdown]\n"
+                   "Seconds per architecture for all 12 zero-cost proxies on N random NB201 (default 20) and\n"
+                   "FBNet (default 10) architectures; --breakdown times the passes apart (see bench/proxy_bench.cpp).\n");
+        return 0;
+      }
       if (!std::strcmp(argv[i], "--nb201")) nb201 = std::stoi(value());
       else if (!std::strcmp(argv[i], "--fbnet")) fbnet = std::stoi(value());
       else if (!std::strcmp(argv[i], "--batch")) batch = std::stoll(value());
