@@ -74,6 +74,35 @@ TEST(FewShot, AHeldOutDeviceCalibratedFromTwentySamplesRanksBetterThanFlops) {
   EXPECT_NE(error_of([&] { calibrate_few_shot(heads, sample_x, sample_y, dim); }).find("at least 5"), std::string::npos);
 }
 
+TEST(FewShot, MeasurementNoiseAloneDoesNotMoveTheStartingHead) {
+  // The new device is exactly what a known device's head predicts, 1.5x slower, measured with 3% noise:
+  // all that fine-tuning could learn from 20 samples is the noise, so the head should keep its start
+  // (the strongest pull of the grid). Leave-one-out on 20 samples is itself noisy: its minimum moved
+  // the head in 12 of these 50 draws, the one-standard-error rule in 6.
+  const auto space = spaces::make_space("nb201");
+  const auto table = load_device_latency_table(*space);
+  const ArchEncoder encoder(*space, nullptr);
+  const auto x = encoder.encode(table.archs);
+  const std::size_t dim = encoder.size();
+  const auto heads = pretrain_device_heads(table, x, dim, validation_devices("nb201"));
+  FewShotDevice known;
+  known.weights = heads.weights.front();
+  const auto known_ms = known.predict(x);
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> noise(0.0, 0.03);
+  int kept = 0;
+  for (int draw = 0; draw < 50; ++draw) {
+    std::vector<double> sample_x, sample_y;
+    for (int i = 0; i < 20; ++i) {
+      const std::size_t r = rng() % table.archs.size();
+      sample_x.insert(sample_x.end(), x.begin() + r * dim, x.begin() + (r + 1) * dim);
+      sample_y.push_back(1.5 * known_ms[r] * std::exp(noise(rng)));
+    }
+    kept += calibrate_few_shot(heads, sample_x, sample_y, dim).ridge >= 1e9;
+  }
+  EXPECT_GE(kept, 40);
+}
+
 TEST(FewShot, MeasurementFilesAreReadStrictlyNamingTheRow) {
   const auto space = spaces::make_space("fbnet");
   const auto dir = std::filesystem::temp_directory_path() / ("hwnas_measured_" + std::to_string(::getpid()));

@@ -9,7 +9,8 @@
 ///    predictions rank the N best (Spearman) is the starting point; an affine map of its log
 ///    predictions is fitted to the N (the device is uniformly faster or slower), and the head is then
 ///    fine-tuned by ridge regression pulled towards that start, with the pull chosen by leave-one-out
-///    error on the N samples: with few samples the head barely moves, with more it learns the device.
+///    error on the N samples (the strongest pull within one standard error of the lowest): with few
+///    samples the head barely moves, with more it learns the device.
 ///
 /// A calibrated device is a directory with one manifest.json (format "hwnas-few-shot-device").
 
