@@ -37,9 +37,10 @@ struct EncodingOptions {
 
 /// The encoding `hwnas calibrate` uses, chosen by measurement (bench/few_shot_bench, HELP's validation
 /// devices): the local latency plus the l2_norm proxy, from the shipped table where it has the
-/// architecture. On NB201 it lifts the share within ±10% from 87.0% to 88.8% (N = 10) and 87.9% to 89.8%
-/// (N = 20) over the local latency alone, at equal Spearman; synflow adds nothing; the kernel mix helps
-/// at N = 20 but loses on titanx_256 at N = 10. FBNet is at 99.4-99.6% with every encoding.
+/// architecture. On NB201 (mean of 20 draws) it lifts the share within ±10% from 85.9% to 87.4% (N = 10)
+/// and 86.0% to 89.4% (N = 20) over the local latency alone, Spearman 0.972 -> 0.969 and 0.972 -> 0.976;
+/// synflow adds nothing; adding the kernel mix too reaches 88.4% and 90.0% but drops titanx_256 at N = 10
+/// (Spearman 0.994 -> 0.983) and FBNet at N = 10. FBNet is at 98.9-99.6% with every encoding.
 EncodingOptions default_encoding_options(const spaces::SearchSpace& space);
 
 class ArchEncoder {
