@@ -37,10 +37,10 @@ struct EncodingOptions {
 
 /// The encoding `hwnas calibrate` uses, chosen by measurement (bench/few_shot_bench, HELP's validation
 /// devices): the local latency plus the l2_norm proxy, from the shipped table where it has the
-/// architecture. On NB201 (mean of 20 draws) it lifts the share within ±10% from 85.9% to 87.4% (N = 10)
-/// and 86.0% to 89.4% (N = 20) over the local latency alone, Spearman 0.972 -> 0.969 and 0.972 -> 0.976;
-/// synflow adds nothing; adding the kernel mix too reaches 88.4% and 90.0% but drops titanx_256 at N = 10
-/// (Spearman 0.994 -> 0.983) and FBNet at N = 10. FBNet is at 98.9-99.6% with every encoding.
+/// architecture. On NB201 (mean of 20 draws) it lifts the share within ±10% from 87.2% to 90.1% (N = 10)
+/// and 87.6% to 90.0% (N = 20) over the local latency alone, Spearman 0.974 -> 0.977 and 0.976 -> 0.978;
+/// synflow adds nothing; adding the kernel mix too gives 89.9% and 90.2%, no clear gain for its cost.
+/// FBNet is at 99.5-99.6% with every encoding.
 EncodingOptions default_encoding_options(const spaces::SearchSpace& space);
 
 class ArchEncoder {

@@ -5,8 +5,9 @@
 /// 1. Pre-training: for every known device of the public tables, a linear head on the architecture
 ///    encoding (arch_encoding.h) predicting log latency, fitted on all the table's architectures.
 ///    A head is the device's learned embedding.
-/// 2. Calibration on N measured architectures of the new device: the training device whose head's
-///    predictions rank the N best (Spearman) is the starting point; an affine map of its log
+/// 2. Calibration on N measured architectures of the new device: the training device whose head's log
+///    predictions correlate best (Pearson) with the N measured log latencies is the starting point,
+///    i.e. the one with the least squared log error once mapped affinely; an affine map of its log
 ///    predictions is fitted to the N (the device is uniformly faster or slower), and the head is then
 ///    fine-tuned by ridge regression pulled towards that start, with the pull chosen by leave-one-out
 ///    error on the N samples (the strongest pull within one standard error of the lowest): with few
