@@ -60,9 +60,9 @@ TEST(ArchEncoding, ShippedProxyTablesHoldTheSpacesAndMatchRecomputation) {
     EXPECT_EQ(present, latency.archs.size());
     if (name == "fbnet") EXPECT_EQ(same_order, latency.archs.size());
 
-    // Looked up or computed afresh (the default ProxyOptions), the features agree.
+    // Looked up or computed afresh (the default ProxyOptions), every proxy of the table agrees.
     const std::vector<spaces::Arch> probe = {table->archs.front(), table->archs[table->archs.size() / 2], table->archs.back()};
-    const EncodingOptions options{.proxies = {"synflow", "l2_norm"}};
+    const EncodingOptions options{.proxies = table->scores.front().names()};
     EncodingOptions with_table = options;
     with_table.proxy_table = table;
     const ArchEncoder looked_up(*space, nullptr, with_table), computed(*space, nullptr, options);
