@@ -93,7 +93,9 @@ install(FILES ${PROJECT_BINARY_DIR}/hwnasConfig.cmake ${PROJECT_BINARY_DIR}/hwna
   DESTINATION ${HWNAS_INSTALL_CMAKEDIR})
 
 # Shipped data (tables, default predictor sets). An installed hwnas finds it through HWNAS_DATA_DIR
-# (core's compiled-in default is the source tree's data/).
+# (core's compiled-in default is the source tree's data/). A proxy table still being completed
+# (data/proxies/pending/) is read by nothing but the run that completes it, so it stays behind.
 if(EXISTS ${PROJECT_SOURCE_DIR}/data)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/data/ DESTINATION ${CMAKE_INSTALL_DATADIR}/hwnas/data)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/data/ DESTINATION ${CMAKE_INSTALL_DATADIR}/hwnas/data
+          PATTERN "pending" EXCLUDE)
 endif()
