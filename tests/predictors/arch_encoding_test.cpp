@@ -75,6 +75,27 @@ TEST(ArchEncoding, ShippedProxyTablesHoldTheSpacesAndMatchRecomputation) {
   EXPECT_EQ(shipped_proxy_table(*spaces::make_space("mobilenet")), nullptr);
 }
 
+TEST(ArchEncoding, ATableWithoutEveryProxyAskedForIsNotReadFrom) {
+  const auto space = spaces::make_space("nb201");
+  const auto arch = space->from_string("|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|");
+  auto synflow_only = std::make_shared<ProxyTable>();
+  synflow_only->archs = {arch};
+  synflow_only->scores.resize(1);
+  synflow_only->scores[0].values = {{"synflow", 12345.0}};  // not what synflow computes for it
+
+  const EncodingOptions asked{.proxies = {"synflow", "l2_norm"}};
+  EncodingOptions with_table = asked;
+  with_table.proxy_table = synflow_only;
+  const ArchEncoder partial(*space, nullptr, with_table), computed(*space, nullptr, asked);
+  const auto row = partial.encode({arch});
+  EXPECT_EQ(row, computed.encode({arch}));
+  EXPECT_NE(feature(partial, row, "zc:synflow"), std::log1p(12345.0));
+
+  // Holding every proxy asked for, it is read.
+  const ArchEncoder from_table(*space, nullptr, {.proxies = {"synflow"}, .proxy_table = synflow_only});
+  EXPECT_EQ(feature(from_table, from_table.encode({arch}), "zc:synflow"), std::log1p(12345.0));
+}
+
 TEST(ArchEncoding, FeatureNamesGiveBackTheOptionsThatMadeThem) {
   const auto space = spaces::make_space("fbnet");
   for (const EncodingOptions& options :

@@ -53,7 +53,13 @@ ArchEncoder::ArchEncoder(const spaces::SearchSpace& space, std::shared_ptr<const
     : space_(space), local_(std::move(local)), options_(std::move(options)) {
   if (local_) local_latency_ = std::make_unique<ArchLatencyPredictor>(*local_, space_);
   if (!options_.proxies.empty()) options_.proxies = canonical_proxy_names(options_.proxies);
-  if (options_.proxy_table)
+  // A table that lacks one of the proxies is no help: a row must give them all.
+  const auto holds_every_proxy = [&](const ProxyTable& table) {
+    return !table.scores.empty() && std::ranges::all_of(options_.proxies, [&](const std::string& proxy) {
+      return table.scores.front().contains(proxy);
+    });
+  };
+  if (options_.proxy_table && holds_every_proxy(*options_.proxy_table))
     for (std::size_t r = 0; r < options_.proxy_table->archs.size(); ++r)
       proxy_row_.emplace(options_.proxy_table->archs[r], r);
 
