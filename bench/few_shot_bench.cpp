@@ -9,9 +9,9 @@
 // share within ±10%, mean over D draws (default 20: over 5, the encodings differ by less than the
 // draws do). Side by side, the encodings the design was chosen between (arch_encoding.h): genes alone
 // (the papers' encoding), + the latency the local kernel predictors give, + the kernel mix, + a
-// zero-cost proxy from the shipped tables (data/proxies): synflow, the kernel mix and l2_norm, or
-// l2_norm alone (the default, default_encoding_options); then the most correlated training
-// device alone (affinely mapped) and FLOPs. Published (mean Spearman over their test devices): HELP
+// zero-cost proxy from the shipped tables (data/proxies): synflow, the kernel mix and l2_norm, every
+// proxy the table holds, or l2_norm alone (the default, default_encoding_options); then the most
+// correlated training device alone (affinely mapped) and FLOPs. Published (mean Spearman over their test devices): HELP
 // NB201 0.932 (10 samples), NASFLAT NB201 0.959, HELP FBNet 0.910.
 #include <chrono>
 #include <cmath>
@@ -87,6 +87,10 @@ void bench_space(const std::string& name, int draws, std::shared_ptr<const Predi
   EncodingOptions kernels_and_l2 = default_encoding_options(*space);
   kernels_and_l2.kernel_mix = true;
   variants.push_back(make_variant("+local+kern+l2", *space, table, local, std::move(kernels_and_l2)));
+  EncodingOptions every_proxy{.proxy_table = proxies};  // params and flops are already log_mparams, log_mflops
+  for (const auto& proxy : proxies->scores.front().names())
+    if (proxy != "params" && proxy != "flops") every_proxy.proxies.push_back(proxy);
+  variants.push_back(make_variant("+local+every zc", *space, table, local, std::move(every_proxy)));
   variants.push_back(make_variant("+local+l2 (dflt)", *space, table, local, default_encoding_options(*space)));
   const Variant& reference = variants.back();  // the closest-device baseline sees the default encoding
 
