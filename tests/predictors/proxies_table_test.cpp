@@ -277,6 +277,23 @@ TEST(ProxyTableRun, TwoJobsGiveTheTableOfOne) {
   EXPECT_EQ(read_proxy_csv(path, space).archs.size(), report.computed);
 }
 
+TEST(ShippedProxyTables, Nb201JacobCovIsUndefinedExactlyInTheCellsCutOffFromTheirInput) {
+  // A cell whose every path crosses a `none` edge has an output that ignores the input: zero
+  // Jacobians, whose correlation is undefined. Every other cell must have a finite score.
+  const spaces::Nb201Space space;
+  const auto table = shipped_proxy_table(space);
+  ASSERT_NE(table, nullptr);
+  if (!table->scores.front().contains("jacob_cov")) GTEST_SKIP() << "the shipped NB201 table has no jacob_cov";
+  std::size_t degenerate = 0;
+  for (std::size_t r = 0; r < table->archs.size(); ++r) {
+    const bool cut_off = spaces::nb201_is_degenerate(table->archs[r]);
+    degenerate += cut_off;
+    EXPECT_EQ(std::isnan(table->scores[r].at("jacob_cov")), cut_off) << space.to_string(table->archs[r]);
+    EXPECT_TRUE(std::isfinite(table->scores[r].at("synflow"))) << space.to_string(table->archs[r]);
+  }
+  EXPECT_EQ(degenerate, 341u);  // data/tables/PROVENANCE.md
+}
+
 TEST(ShippedProxyTables, RowsOfATableBeingCompletedEqualRecomputation) {
   // data/proxies/pending/<space>.csv holds the rows computed so far of a table too dear for one run; a
   // row there must be what compute_proxies gives now, non-finite values included.
