@@ -277,9 +277,10 @@ TEST(ProxyTableRun, TwoJobsGiveTheTableOfOne) {
   EXPECT_EQ(read_proxy_csv(path, space).archs.size(), report.computed);
 }
 
-TEST(ShippedProxyTables, Nb201JacobCovIsUndefinedExactlyInTheCellsCutOffFromTheirInput) {
+TEST(ShippedProxyTables, Nb201JacobCovAndZenAreUndefinedExactlyInTheCellsCutOffFromTheirInput) {
   // A cell whose every path crosses a `none` edge has an output that ignores the input: zero
-  // Jacobians, whose correlation is undefined. Every other cell must have a finite score.
+  // Jacobians, whose correlation is undefined, and no change under zen's perturbation. Every other
+  // cell must have finite scores.
   const spaces::Nb201Space space;
   const auto table = shipped_proxy_table(space);
   ASSERT_NE(table, nullptr);
@@ -289,6 +290,10 @@ TEST(ShippedProxyTables, Nb201JacobCovIsUndefinedExactlyInTheCellsCutOffFromThei
     const bool cut_off = spaces::nb201_is_degenerate(table->archs[r]);
     degenerate += cut_off;
     EXPECT_EQ(std::isnan(table->scores[r].at("jacob_cov")), cut_off) << space.to_string(table->archs[r]);
+    // zen: the log of the output's change under a perturbed input, which is none.
+    if (table->scores[r].contains("zen"))
+      EXPECT_EQ(table->scores[r].at("zen") == -std::numeric_limits<double>::infinity(), cut_off)
+          << space.to_string(table->archs[r]);
     EXPECT_TRUE(std::isfinite(table->scores[r].at("synflow"))) << space.to_string(table->archs[r]);
   }
   EXPECT_EQ(degenerate, 341u);  // data/tables/PROVENANCE.md
