@@ -11,8 +11,8 @@
 // (the papers' encoding), + the latency the local kernel predictors give, + the kernel mix, + a
 // zero-cost proxy from the shipped tables (data/proxies): synflow, the kernel mix and l2_norm, every
 // proxy the table holds, or l2_norm alone (the default, default_encoding_options); then the most
-// correlated training device alone (affinely mapped) and FLOPs. Published (mean Spearman over their test devices): HELP
-// NB201 0.932 (10 samples), NASFLAT NB201 0.959, HELP FBNet 0.910.
+// correlated training device alone (affinely mapped) and FLOPs. Published (mean Spearman over their
+// test devices): HELP NB201 0.932 (10 samples), NASFLAT NB201 0.959, HELP FBNet 0.910.
 #include <chrono>
 #include <cmath>
 #include <cstring>

@@ -26,9 +26,9 @@ struct EncodingOptions {
   /// fusion rules (no fusion without a set): log(1 + kernels), log(1 + MFLOPs), log(1 + MB moved).
   bool kernel_mix = false;
   /// Zero-cost proxies (names from proxy_names()) as log(1 + |value|), a non-finite value as 0 (NB201's
-  /// table has jacob_cov nan and naswot -inf in cells whose output ignores the input): looked up in
-  /// `proxy_table`, else computed with the default ProxyOptions (batch 64, seed 0: what the shipped
-  /// tables hold).
+  /// table has jacob_cov nan, zen -inf and often naswot -inf in cells whose output ignores the input):
+  /// looked up in `proxy_table` when it holds them all, else computed with the default ProxyOptions
+  /// (batch 64, seed 0: what the shipped tables hold).
   std::vector<std::string> proxies;
   std::shared_ptr<const ProxyTable> proxy_table;
 
@@ -42,9 +42,9 @@ struct EncodingOptions {
 /// and 87.6% to 90.0% (N = 20) over the local latency alone, Spearman 0.974 -> 0.977 and 0.976 -> 0.978;
 /// synflow adds nothing; adding the kernel mix too gives 89.9% and 90.2%, no clear gain for its cost.
 /// Every proxy of the NB201 table (the data pass's and zen too) gives 90.4% and 90.2%, Spearman 0.979
-/// and 0.978, but no subset of them beside l2_norm (naswot, jacob_cov, the gradient proxies) moves a figure,
-/// and without l2_norm they lose 2%: too fragile a gain to make every prediction outside the table wait
-/// for a data pass. FBNet is at 99.5-99.6% with every encoding.
+/// and 0.978, but no subset of them beside l2_norm (naswot, jacob_cov, the gradient proxies) moves a
+/// figure, and without l2_norm they lose 2%: too fragile a gain to make every prediction outside the
+/// table wait for a data pass. FBNet is at 99.5-99.6% with every encoding.
 EncodingOptions default_encoding_options(const spaces::SearchSpace& space);
 
 class ArchEncoder {
