@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
     const int arch_column = table.require_column("arch_str");
     const std::vector<std::pair<std::string, std::string>> datasets = {
         {"cifar10_test_acc", "CIFAR-10"}, {"cifar100_test_acc", "CIFAR-100"}, {"imagenet16_120_test_acc", "ImageNet16"}};
+    std::vector<int> accuracy_column;
+    for (const auto& [column, label] : datasets) accuracy_column.push_back(table.require_column(column));
     std::vector<std::vector<double>> accuracy(datasets.size());
     std::vector<std::size_t> rows;  // proxy-table row of each accuracy-table row
     for (const auto& line : table.rows) {
@@ -80,7 +82,7 @@ int main(int argc, char** argv) {
       if (hit == row_of.end()) fail("{}: {} is not in the proxy table", table.path.string(), line[arch_column]);
       rows.push_back(hit->second);
       for (std::size_t d = 0; d < datasets.size(); ++d)
-        accuracy[d].push_back(std::stod(line[table.require_column(datasets[d].first)]));
+        accuracy[d].push_back(std::stod(line[accuracy_column[d]]));
     }
 
     fmt::print("NB201, {} cells: Spearman of each proxy (computed on the CIFAR-10 network) with test accuracy\n",
@@ -93,9 +95,9 @@ int main(int argc, char** argv) {
       std::vector<double> scores;
       for (std::size_t r : rows) scores.push_back(proxies->scores[r].at(name));
       fmt::print("{:<10}", name);
-      std::size_t left_out = 0;
-      for (std::size_t d = 0; d < datasets.size(); ++d) {
-        const auto c = correlate(scores, accuracy[d]);
+      std::size_t left_out = 0;  // the same cells for every dataset
+      for (const auto& dataset_accuracy : accuracy) {
+        const auto c = correlate(scores, dataset_accuracy);
         fmt::print(" {:>11.3f}", c.spearman);
         left_out = c.left_out;
       }
