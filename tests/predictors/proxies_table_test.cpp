@@ -305,6 +305,17 @@ TEST(ShippedProxyTables, Nb201JacobCovAndZenAreUndefinedExactlyInTheCellsCutOffF
   EXPECT_EQ(degenerate, 341u);  // data/tables/PROVENANCE.md
 }
 
+TEST(ShippedProxyTables, EveryFbnetScoreIsFinite) {
+  // Unlike NB201's cells, no FBNet network ignores its input: the stem convolution and the classifier
+  // are in every one, and a skip block is an identity or a convolution. So no proxy may be undefined.
+  const auto space = spaces::make_space("fbnet");
+  const auto table = shipped_proxy_table(*space);
+  ASSERT_NE(table, nullptr);
+  for (std::size_t r = 0; r < table->archs.size(); ++r)
+    for (const auto& [name, value] : table->scores[r].values)
+      EXPECT_TRUE(std::isfinite(value)) << space->to_string(table->archs[r]) << " " << name << " = " << value;
+}
+
 TEST(ShippedProxyTables, RowsOfATableBeingCompletedEqualRecomputation) {
   // data/proxies/pending/<space>.csv holds the rows computed so far of a table too dear for one run; a
   // row there must be what compute_proxies gives now, non-finite values included.
