@@ -10,10 +10,10 @@
 #include <fmt/ranges.h>
 
 #include "commands/commands.h"
-#include "commands/reuse_freed_memory.h"
 #include "commands/space_arguments.h"
 #include "hwnas/core/error.h"
 #include "hwnas/core/progress.h"
+#include "hwnas/core/reuse_freed_memory.h"
 #include "hwnas/core/statistics.h"
 #include "hwnas/predictors/proxies/proxy_table.h"
 
@@ -111,7 +111,7 @@ void add_proxies_command(CLI::App& app) {
     if (table.size() > 0)
       fmt::print(stderr, "proxies: {} has {} rows already; computing only the missing ones\n", args->out, table.size());
 
-    reuse_freed_memory();
+    core::reuse_freed_memory();
     predictors::ProxyTableOptions options;
     options.proxy.batch_size = args->batch;
     options.proxy.seed = args->data_seed;

@@ -1,4 +1,4 @@
-#include "commands/reuse_freed_memory.h"
+#include "hwnas/core/reuse_freed_memory.h"
 
 #include <malloc.h>
 
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-namespace hwnas::cli {
+namespace hwnas::core {
 
 void reuse_freed_memory() {
   // 32 MiB is the largest mmap threshold glibc accepts on 64-bit; setting either value also turns off
@@ -18,4 +18,4 @@ void reuse_freed_memory() {
     fmt::print(stderr, "hwnas: warning: glibc refused the allocator thresholds (mallopt); passes run slower\n");
 }
 
-}  // namespace hwnas::cli
+}  // namespace hwnas::core
