@@ -292,9 +292,9 @@ void data_pass(nn::GraphModuleImpl& module, const ProxyOptions& options, std::in
   if (wanted[kGrasp]) {
     // z = Σ_l ⟨stopgrad(g_l), ∂L/∂W_l⟩; ∂z/∂W = H·g; score = Σ −W ⊙ H·g. This double backward is the
     // dearest pass. H·g as a reverse pass over a forward-mode pass along g was tried (2026-11-24): with
-    // batch norm and the loss from elementary ops it matched this value, but took the same time on
-    // NB201 and 0.8x on FBNet, and LibTorch 1.13's tangent of torch::batch_norm silently gives wrong
-    // second derivatives that way, a risk for every op of a user's space. Not worth it.
+    // batch norm and the loss from elementary ops it matched this value, but an NB201 data pass took as
+    // long and an FBNet one 4.5 s instead of 5.6 s, while LibTorch 1.13's tangent of torch::batch_norm
+    // silently gives wrong second derivatives that way: a risk for every op of a user's space.
     Tensor z = torch::zeros({}, torch::kFloat32);
     for (std::size_t i = 0; i < layers.size(); ++i)
       if (grads[i].defined()) z = z + (grads[i].detach() * grads[i]).sum();
