@@ -2,7 +2,6 @@
 //   --space S --measurements T.csv --out DIR   few-shot, model level: a device you measured networks on
 //   --platform P [--samples N | --budget 10m] [--networks N] --out DIR
 //                                              kernel level (LitePred): a platform this host runs
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -105,9 +104,7 @@ void calibrate_platform(const CalibrateArgs& args) {
   options.seed = args.seed;
   for (auto& [space, count] : options.networks_per_space) count = args.networks;
   if (args.networks == 0) options.networks_per_space.clear();
-  core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
-  // A progress line on a terminal; a line every ~10% otherwise, so logs show a long calibration moving.
-  std::size_t last_decile = 0;
+  core::ProgressLine line(true);
   const auto started = std::chrono::steady_clock::now();
   options.on_progress = [&](const std::string& stage, std::size_t done, std::size_t total) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -115,13 +112,7 @@ void calibrate_platform(const CalibrateArgs& args) {
         stage == "measure"    ? fmt::format("measuring kernels {}/{} ({:.0f}s in)", done, total, seconds)
         : stage == "networks" ? fmt::format("measuring whole networks {}/{} ({:.0f}s in)", done, total, seconds)
                               : fmt::format("adaptive sampling: type {}/{} ({:.0f}s in)", done, total, seconds);
-    const std::size_t decile = total == 0 ? 10 : done * 10 / total;
-    if (line.enabled()) {
-      line.update(text);
-    } else if (decile > last_decile || done == total) {
-      fmt::print(stderr, "{}\n", text);
-    }
-    last_decile = done == total ? 0 : decile;
+    line.update(text, done, total);
   };
   std::string pool_list;
   for (const auto& set : pool) pool_list += (pool_list.empty() ? "" : ", ") + set.platform();

@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -36,21 +35,14 @@ std::int64_t parse_utc_time(const std::string& text) {
 void run_campaign_file(const std::string& file, std::optional<std::int64_t> remeasure_before) {
   const auto spec = predictors::load_campaign(file);
   fmt::print(stderr, "campaign '{}' on {} -> {}\n", spec.name, spec.platform, spec.database.string());
-  // A progress bar on a terminal; a line every ~10% otherwise, so CI logs show the campaign moving.
-  core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
-  std::size_t last_decile = 0;
+  core::ProgressLine line(true);
   predictors::CampaignRunOptions options;
   options.remeasure_before = remeasure_before;
   options.on_progress = [&](const predictors::CampaignProgress& p) {
     const std::string text = fmt::format("measured {}/{} kernels and networks ({} already in the store) {:.0f}s, {}", p.measured,
                                          p.to_measure, p.already_measured, p.seconds,
                                          eta_text(p.seconds, p.measured, p.to_measure));
-    if (line.enabled()) {
-      line.update(text);
-    } else if (p.to_measure > 0 && p.measured * 10 / p.to_measure > last_decile) {
-      last_decile = p.measured * 10 / p.to_measure;
-      fmt::print(stderr, "{}\n", text);
-    }
+    line.update(text, p.measured, p.to_measure);
   };
   const auto report = predictors::run_campaign(spec, options);
   line.finish();
@@ -115,9 +107,9 @@ void run_fusion_detection(const std::string& platform_name, const std::string& o
   auto platform = devices::make_platform(platform_name);
   predictors::FusionDetectionOptions options;
   options.profile = profile;
-  core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
+  core::ProgressLine line(true);
   const auto report = predictors::detect_fusion_rules(*platform, options, [&](std::size_t done, std::size_t total) {
-    line.update(fmt::format("fusion tests {}/{}", done, total));
+    line.update(fmt::format("fusion tests {}/{}", done, total), done, total);
   });
   line.finish();
   fmt::print("fusion tests on {} (fused iff T1 + T2 - T12 > {} * min(T1, T2) and above noise, majority of {}):\n",
@@ -134,11 +126,11 @@ void run_recheck(const std::string& platform_name, const std::string& db, const 
   if (!std::filesystem::exists(db)) fail("--recheck {}: no such measurement store", db);
   auto platform = devices::make_platform(platform_name);
   const auto store = devices::MeasurementStore::open(db, false);
-  core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
+  core::ProgressLine line(true);
   fmt::print(stderr, "re-measuring up to {} kernels of each campaign of {} on {}...\n", options.samples_per_campaign, db,
              platform_name);
   const auto report = predictors::recheck_store(*platform, store, options, [&](std::size_t done, std::size_t total) {
-    line.update(fmt::format("rechecking: block {}/{}", done, total));
+    line.update(fmt::format("rechecking: block {}/{}", done, total), done, total);
   });
   line.finish();
   fmt::print("recheck of {} on {} ({} kernels re-measured in {:.0f}s; kernels >= {:.0f} us counted):\n", db,

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <thread>
-#include <unistd.h>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -116,20 +115,13 @@ void add_proxies_command(CLI::App& app) {
     options.proxy.batch_size = args->batch;
     options.proxy.seed = args->data_seed;
     options.jobs = args->jobs;
-    // A redrawn line on a terminal; a line every ~10% otherwise, so logs show the run moving.
-    core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
-    std::size_t last_decile = 0;
+    core::ProgressLine line(true);
     options.on_progress = [&](const predictors::ProxyTableProgress& p) {
-      if (!line.due() && line.enabled()) return;
+      if (!line.due(p.computed, p.to_compute)) return;
       const double left = p.seconds / static_cast<double>(p.computed) * static_cast<double>(p.to_compute - p.computed);
       const std::string text = fmt::format("proxies: {}/{} computed ({} reused), {}, ETA {}", p.computed, p.to_compute,
                                            p.reused, minutes(p.seconds), minutes(left));
-      if (line.enabled()) {
-        line.update(text);
-      } else if (p.computed * 10 / p.to_compute > last_decile) {
-        last_decile = p.computed * 10 / p.to_compute;
-        fmt::print(stderr, "{}\n", text);
-      }
+      line.update(text, p.computed, p.to_compute);
     };
     const predictors::ProxyTableReport report = predictors::compute_proxy_table(table, archs, options);
     line.finish();

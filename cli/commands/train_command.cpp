@@ -1,5 +1,3 @@
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -66,9 +64,9 @@ void add_train_command(CLI::App& app) {
     fmt::print(stderr, "training '{}' predictors on {} kernels of {} types from {}\n", args->train.regressor,
                kernels.count, kernels.datasets.size(), db.string());
 
-    core::ProgressLine line(::isatty(STDERR_FILENO) != 0);
+    core::ProgressLine line(true);
     args->train.on_type = [&](const std::string& type, std::size_t i, std::size_t n) {
-      line.update(fmt::format("fitting {} ({}/{})", type, i + 1, n));
+      line.update(fmt::format("fitting {} ({}/{})", type, i + 1, n), i, n);
     };
     predictors::TrainingReport report;
     predictors::PredictorSet set = predictors::train_kernel_predictors(kernels, name, rules, args->train, &report);

@@ -53,9 +53,9 @@ MeasureTopReport measure_top(const SearchResult& result, const spaces::SearchSpa
 
   core::ProgressLine progress(options.progress);
   const auto on_progress = [&](std::size_t done, std::size_t total) {
-    if (progress.due())
-      progress.update(fmt::format("measuring {} candidates on {}: {}/{} blocks", chosen.size(), options.platform,
-                                  done, total));
+    progress.update(fmt::format("measuring {} candidates on {}: {}/{} blocks", chosen.size(), options.platform, done,
+                                total),
+                    done, total);
   };
   std::vector<devices::Measurement> measured;
   try {
