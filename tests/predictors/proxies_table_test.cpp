@@ -278,15 +278,17 @@ TEST(ProxyTableRun, TwoJobsGiveTheTableOfOne) {
   EXPECT_EQ(read_proxy_csv(path, space).archs.size(), report.computed);
 }
 
-TEST(ShippedProxyTables, Nb201JacobCovAndZenAreUndefinedExactlyInTheCellsCutOffFromTheirInput) {
+TEST(ShippedProxyTables, Nb201ScoresDegenerateExactlyInTheCellsCutOffFromTheirInput) {
   // A cell whose every path crosses a `none` edge has an output that ignores the input: zero
-  // Jacobians, whose correlation is undefined, and no change under zen's perturbation. Every other
-  // cell must have finite scores.
+  // Jacobians, whose correlation is undefined, and no change under zen's perturbation. Its classifier
+  // sees only zeros, so no gradient reaches a convolution and grasp is exactly 0. Every other cell must
+  // have finite scores, and a grasp that is not 0.
   const spaces::Nb201Space space;
   const auto table = shipped_proxy_table(space);
   ASSERT_NE(table, nullptr);
   if (!table->scores.front().contains("jacob_cov")) GTEST_SKIP() << "the shipped NB201 table has no jacob_cov";
   const bool has_zen = table->scores.front().contains("zen");
+  const bool has_grasp = table->scores.front().contains("grasp");
   std::size_t degenerate = 0;
   for (std::size_t r = 0; r < table->archs.size(); ++r) {
     SCOPED_TRACE(space.to_string(table->archs[r]));
@@ -298,9 +300,11 @@ TEST(ShippedProxyTables, Nb201JacobCovAndZenAreUndefinedExactlyInTheCellsCutOffF
       EXPECT_TRUE(std::isnan(scores.at("jacob_cov"))) << scores.at("jacob_cov");
       // zen: the log of the output's change under a perturbed input, which is none.
       if (has_zen) EXPECT_EQ(scores.at("zen"), -std::numeric_limits<double>::infinity());
+      if (has_grasp) EXPECT_EQ(scores.at("grasp"), 0.0);
     } else {
       EXPECT_TRUE(std::isfinite(scores.at("jacob_cov"))) << scores.at("jacob_cov");
       if (has_zen) EXPECT_TRUE(std::isfinite(scores.at("zen"))) << scores.at("zen");
+      if (has_grasp) EXPECT_TRUE(std::isfinite(scores.at("grasp")) && scores.at("grasp") != 0.0) << scores.at("grasp");
     }
   }
   EXPECT_EQ(degenerate, 341u);  // data/tables/PROVENANCE.md
