@@ -1,5 +1,6 @@
 #include "hwnas/core/csv.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -25,6 +26,15 @@ int CsvTable::require_column(std::string_view name) const {
 CsvTable parse_csv(std::string_view text, const std::filesystem::path& path) {
   CsvTable table;
   table.path = path;
+  // A spreadsheet saving "CSV UTF-8" starts the file with a byte-order mark, which would otherwise become
+  // part of the first column's name (and `arch` would not be found).
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
+  // No text table holds a NUL byte; a binary file given where a CSV belongs (a .pt, a .db) would
+  // otherwise be split into garbage fields and fail later with its bytes in the message.
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos)
+    fail("{}: not a CSV text file (a NUL byte on line {})", path.string(),
+         1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
   bool have_header = false;
   int line = 1;
   std::size_t i = 0;

@@ -22,7 +22,8 @@ struct CsvTable {
 };
 
 /// Reads a CSV file with a header line; throws hwnas::Error naming the file (and line) when it cannot
-/// be read or a row has a different number of fields than the header.
+/// be read, is not text (a NUL byte) or a row has a different number of fields than the header. A
+/// leading UTF-8 byte-order mark (spreadsheets write one) is skipped; blank lines and CRLF are accepted.
 CsvTable read_csv(const std::filesystem::path& path);
 CsvTable parse_csv(std::string_view text, const std::filesystem::path& path_for_messages = {});
 
