@@ -1,6 +1,5 @@
 #include "hwnas/core/csv.h"
 
-#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -8,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "hwnas/core/error.h"
+#include "hwnas/core/text.h"
 
 namespace hwnas::core {
 
@@ -32,9 +32,8 @@ CsvTable parse_csv(std::string_view text, const std::filesystem::path& path) {
   if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
   // No text table holds a NUL byte; a binary file given where a CSV belongs (a .pt, a .db) would
   // otherwise be split into garbage fields and fail later with its bytes in the message.
-  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos)
-    fail("{}: not a CSV text file (a NUL byte on line {})", path.string(),
-         1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
+  if (const auto line = detail::line_of_first_nul(text))
+    fail("{}: not a CSV text file (a NUL byte on line {})", path.string(), *line);
   bool have_header = false;
   int line = 1;
   std::size_t i = 0;

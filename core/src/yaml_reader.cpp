@@ -3,9 +3,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "hwnas/core/text.h"
+
 namespace hwnas::core {
 
 YAML::Node parse_yaml(const std::string& text, const std::string& source) {
+  // yaml-cpp would read a binary file's first bytes as a broken escape and print them in its message.
+  if (const auto line = detail::line_of_first_nul(text))
+    fail("{}: not a YAML text file (a NUL byte on line {})", source, *line);
   try {
     return YAML::Load(text);
   } catch (const YAML::ParserException& e) {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "hwnas/core/error.h"
+#include "hwnas/core/yaml_reader.h"
 #include "yaml_space_spec.h"
 
 namespace hwnas::plugin::detail {
@@ -299,12 +300,7 @@ std::int64_t default_expand(BlockType type) {
 
 YamlSpaceSpec parse_yaml_space_spec(const std::string& yaml, const std::string& source) {
   const Reader reader(source);
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::ParserException& e) {
-    reader.fail_at(e.mark.line + 1, "YAML syntax error: {}", e.msg);
-  }
+  const YAML::Node root = core::parse_yaml(yaml, source);  // names source, line and column of a syntax error
   if (!root.IsMap())
     reader.fail_at(line_of(root), "a YAML space file is a map with keys {}", fmt::join(kTopKeys, ", "));
 

@@ -223,7 +223,9 @@ TEST(YamlSpace, OtherDeclarationErrors) {
   EXPECT_EQ(error_of([&] { parse_yaml_space(header + "  - {type: conv, channels: 8, se: true}\n"); }),
             "<yaml>:5: block 1: 'se' applies only to resnet_basic, resnet_bottleneck and mbconv blocks");
   EXPECT_CONTAINS(error_of([&] { parse_yaml_space(header + "  - {type: conv, channels: [8, 16}\n"); }),
-                  "YAML syntax error");
+                  "<yaml>:5:");
+  EXPECT_CONTAINS(error_of([&] { parse_yaml_space(header + "  - {type: conv, channels: [8, 16}\n"); }),
+                  "invalid YAML");
   EXPECT_EQ(error_of([] { parse_yaml_space("name: bad\ninput: [3, 8, 8]\nblocks:\n  - {type: conv, channels: 8}\n"); }),
             "<yaml>:1: 'classes' is required");
   EXPECT_EQ(error_of([] { load_yaml_space("/nonexistent/space.yaml"); }),

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "error_of.h"
 #include "hwnas/core/error.h"
 #include "hwnas/predictors/kernels/kernel_features.h"
 
@@ -157,8 +158,13 @@ TEST(FusionRules, FileRoundTripsAndRejectsBadFiles) {
   std::ofstream(dir / "bad_key.yaml") << "format_version: 1\nplatform: p\nrulez: []\n";
   EXPECT_THROW(load_fusion_rules(dir / "bad_key.yaml"), Error);
   std::ofstream(dir / "bad_yaml.yaml") << "rules: [conv, \n";
-  EXPECT_THROW(load_fusion_rules(dir / "bad_yaml.yaml"), Error);
-  EXPECT_THROW(load_fusion_rules(dir / "missing.yaml"), Error);
+  EXPECT_NE(test::error_of([&] { load_fusion_rules(dir / "bad_yaml.yaml"); }).find("bad_yaml.yaml:2:1: invalid YAML"),
+            std::string::npos);
+  std::ofstream(dir / "binary.yaml") << std::string("SQLite format 3\0\x10", 17);
+  EXPECT_NE(test::error_of([&] { load_fusion_rules(dir / "binary.yaml"); }).find("not a YAML text file"),
+            std::string::npos);
+  EXPECT_EQ(test::error_of([&] { load_fusion_rules(dir / "missing.yaml"); }),
+            "cannot read fusion rules '" + (dir / "missing.yaml").string() + "'");
   std::filesystem::remove_all(dir);
 }
 

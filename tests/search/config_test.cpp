@@ -112,6 +112,13 @@ TEST(Config, LoadFileSetsBaseDirToItsDirectory) {
   EXPECT_NE(error_of([&] { load_config(dir / "missing.yaml"); }).find("missing.yaml"), std::string::npos);
 }
 
+TEST(Config, ABinaryFileIsRefusedAsNotYamlNotParsedIntoGarbage) {
+  using namespace std::string_literals;  // keeps the NULs inside the string
+  const std::string sqlite_header = "SQLite format 3\0\x10\0\x01\x01\0@  "s;
+  EXPECT_EQ(error_of([&] { parse_config(sqlite_header, "store.db"); }),
+            "store.db: not a YAML text file (a NUL byte on line 1)");
+}
+
 // Each case: YAML text, then fragments its error must contain (the key or value and "file:line").
 struct BadCase {
   const char* yaml;

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "hwnas/core/error.h"
+#include "hwnas/core/yaml_reader.h"
 #include "hwnas/predictors/kernels/kernel.h"
 
 namespace hwnas::predictors {
@@ -60,14 +61,8 @@ namespace {
 }  // namespace
 
 FusionRules load_fusion_rules(const std::filesystem::path& path) {
-  YAML::Node doc;
-  try {
-    doc = YAML::LoadFile(path.string());
-  } catch (const YAML::BadFile&) {
-    fail("cannot read fusion rules '{}'", path.string());
-  } catch (const YAML::ParserException& e) {
-    fail("{}:{}: malformed YAML: {}", path.string(), e.mark.line + 1, e.msg);
-  }
+  if (!std::filesystem::is_regular_file(path)) fail("cannot read fusion rules '{}'", path.string());
+  const YAML::Node doc = core::load_yaml_file(path);  // names file, line and column of a syntax error
   if (!doc.IsMap()) fail("{}: expected a map with keys format_version, platform, source, rules", path.string());
   FusionRules rules;
   for (const auto& entry : doc) {

@@ -30,6 +30,16 @@ inline std::vector<std::string_view> split(std::string_view s, char sep) {
   }
 }
 
+/// 1-based line of the first NUL byte in `text`, or nullopt. No text file hwnas reads (CSV, YAML) holds
+/// one, so a NUL means a binary file (a .db, a .pt) was given where text belongs.
+inline std::optional<int> line_of_first_nul(std::string_view text) {
+  const std::size_t nul = text.find('\0');
+  if (nul == std::string_view::npos) return std::nullopt;
+  int line = 1;
+  for (std::size_t i = 0; i < nul; ++i) line += text[i] == '\n';
+  return line;
+}
+
 /// A finite or infinite double spelled in full (no trailing junk); nullopt otherwise.
 inline std::optional<double> parse_double(std::string_view text) {
   text = trim(text);
