@@ -82,6 +82,25 @@ AccuracyReport report_from_json(const json& j) {
   return r;
 }
 
+/// What a number of the manifest may be.
+enum class NumberRange { kAny, kNonNegative, kPositive };
+
+/// `object[key]` of the manifest `where`, a finite number in `range`. Anything else would predict
+/// nonsense without a word (a negative correction scale clamps every network to the minimum latency),
+/// so it is refused, naming the key by its path.
+double manifest_number(const json& object, const std::string& path, const char* key, NumberRange range,
+                       const std::string& where) {
+  if (!object.contains(key)) fail("{}: '{}.{}' is missing", where, path, key);
+  const json& value = object.at(key);
+  const double x = value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
+  const bool ok = std::isfinite(x) && (range == NumberRange::kAny || (range == NumberRange::kNonNegative && x >= 0) ||
+                                       (range == NumberRange::kPositive && x > 0));
+  if (!ok)
+    fail("{}: '{}.{}' is {}, expected a {}number", where, path, key, value.dump(),
+         range == NumberRange::kPositive ? "positive " : range == NumberRange::kNonNegative ? "non-negative " : "finite ");
+  return x;
+}
+
 /// Compact JSON text when `text` is a JSON object or array, else `text` unchanged.
 std::string normalise_fingerprint(const std::string& text) {
   const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -255,8 +274,10 @@ PredictorSet PredictorSet::load(const fs::path& dir) {
       KernelDomain domain = KernelDomain::unbounded();
       if (entry.contains("domain")) {
         const json& d = entry.at("domain");
-        domain = {d.at("max_mflops").get<double>(), d.at("max_mb_read").get<double>(),
-                  d.at("max_in_kelements").get<double>()};
+        const std::string path = fmt::format("kernels.{}.domain", type);
+        domain = {manifest_number(d, path, "max_mflops", NumberRange::kNonNegative, where),
+                  manifest_number(d, path, "max_mb_read", NumberRange::kNonNegative, where),
+                  manifest_number(d, path, "max_in_kelements", NumberRange::kNonNegative, where)};
       }
       set.set_regressor(type, std::move(regressor), metrics, domain);
     }
@@ -264,8 +285,10 @@ PredictorSet PredictorSet::load(const fs::path& dir) {
       set.set_fallback(load_entry("the fallback regressor", manifest.at("fallback")));
     if (manifest.contains("correction") && !manifest.at("correction").is_null()) {
       const json& c = manifest.at("correction");
-      set.set_correction(LatencyCorrection{c.at("scale").get<double>(), c.at("overhead_ms_per_kernel").get<double>(),
-                                           c.at("constant_ms").get<double>()});
+      // The per-kernel and constant terms take either sign (latency_correction_fit.h); the scale cannot.
+      set.set_correction(LatencyCorrection{manifest_number(c, "correction", "scale", NumberRange::kPositive, where),
+                                           manifest_number(c, "correction", "overhead_ms_per_kernel", NumberRange::kAny, where),
+                                           manifest_number(c, "correction", "constant_ms", NumberRange::kAny, where)});
     }
     if (manifest.contains("training") && !manifest.at("training").is_null()) {
       const json& t = manifest.at("training");

@@ -291,6 +291,31 @@ TEST_F(PredictorSetTest, FeatureSchemaMismatchNamesBothVersions) {
   fs::remove_all(dir);
 }
 
+TEST_F(PredictorSetTest, NonsenseNumbersInTheManifestAreRefusedByTheirPath) {
+  // Each would load and predict without a word: a negative scale clamps every network to the minimum
+  // latency, a negative domain sends every kernel of the type to the fallback law.
+  const fs::path dir = copy_of_saved("numbers");
+  const nlohmann::json good = read_manifest(dir);
+  const auto write_with = [&](const char* pointer, const nlohmann::json& value) {
+    nlohmann::json j = good;
+    j[nlohmann::json::json_pointer(pointer)] = value;
+    write_manifest(dir, j);
+  };
+  const auto load_error = [&] { return error_of([&] { PredictorSet::load(dir); }); };
+  write_with("/correction/scale", -3);
+  expect_mentions(load_error(), "manifest.json: 'correction.scale' is -3, expected a positive number");
+  write_with("/correction/scale", "big");
+  expect_mentions(load_error(), "'correction.scale' is \"big\"");
+  write_with("/correction/constant_ms", nullptr);
+  expect_mentions(load_error(), "'correction.constant_ms' is null, expected a finite number");
+  write_with("/kernels/fc/domain", {{"max_mflops", -1.0}, {"max_mb_read", 1.0}, {"max_in_kelements", 1.0}});
+  expect_mentions(load_error(), "'kernels.fc.domain.max_mflops' is -1.0, expected a non-negative number");
+  // A negative per-kernel term is legitimate (latency_correction_fit.h) and loads.
+  write_with("/correction/overhead_ms_per_kernel", -0.01);
+  EXPECT_EQ(PredictorSet::load(dir).correction()->overhead_ms_per_kernel, -0.01);
+  fs::remove_all(dir);
+}
+
 TEST_F(PredictorSetTest, MissingWeightsFile) {
   const fs::path dir = copy_of_saved("noweights");
   fs::remove(dir / "fc.cbor");

@@ -44,12 +44,14 @@ CorrectionFitReport fit_latency_correction(const PredictorSet& set, const std::v
     // Dividing each row by the measured latency makes the residual a relative error.
     a.row(i) << sums[k] / truth[k], static_cast<double>(networks[k]->kernels.size()) / truth[k], 1.0 / truth[k];
   }
-  if (scale_only) {
-    const Eigen::VectorXd x = a.leftCols(1).colPivHouseholderQr().solve(Eigen::VectorXd::Ones(n));
-    report.correction = {x[0], 0.0, 0.0};
-  } else {
+  // The scale alone is sum(r) / sum(r^2) over positive ratios r, so always positive. The three terms can
+  // trade the scale away on networks whose kernel sums do not track their latency, and a set whose scale
+  // is not positive predicts nothing; it then keeps the scale alone.
+  const Eigen::VectorXd scale = a.leftCols(1).colPivHouseholderQr().solve(Eigen::VectorXd::Ones(n));
+  report.correction = {scale[0], 0.0, 0.0};
+  if (!scale_only) {
     const Eigen::VectorXd x = a.colPivHouseholderQr().solve(Eigen::VectorXd::Ones(n));
-    report.correction = {x[0], x[1], x[2]};
+    if (x[0] > 0) report.correction = {x[0], x[1], x[2]};
   }
   report.networks = networks.size();
   std::vector<double> corrected;

@@ -36,8 +36,9 @@ struct CorrectionFitReport {
 /// Least squares on relative error (each network weighted by 1/measured², so a 2 ms and a 600 ms
 /// network count alike) over `networks`, predicted by `set` without its correction, except those
 /// whose measured / kernel-sum ratio is over kMaxRatioFromMedian from the median: all three terms from
-/// kMinNetworksForAllTerms fitted networks on, the scale alone below. The terms may take either sign: a
-/// kernel timed alone also pays a module call the network makes once. Throws hwnas::Error for fewer
+/// kMinNetworksForAllTerms fitted networks on, the scale alone below (or when the three terms' scale is
+/// not positive). The per-kernel and constant terms may take either sign: a kernel timed alone also
+/// pays a module call the network makes once; the scale is always positive. Throws hwnas::Error for fewer
 /// than 3 networks left to fit on (naming those left out).
 CorrectionFitReport fit_latency_correction(const PredictorSet& set, const std::vector<MeasuredNetwork>& networks);
 
