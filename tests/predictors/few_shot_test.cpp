@@ -1,6 +1,7 @@
 // Few-shot device calibration on the shipped public latency tables.
 #include "hwnas/predictors/few_shot/few_shot_predictor.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -72,6 +73,34 @@ TEST(FewShot, AHeldOutDeviceCalibratedFromTwentySamplesRanksBetterThanFlops) {
   sample_y.resize(4);
   sample_x.resize(4 * dim);
   EXPECT_NE(error_of([&] { calibrate_few_shot(heads, sample_x, sample_y, dim); }).find("at least 5"), std::string::npos);
+}
+
+TEST(FewShot, ADamagedDeviceManifestIsRefusedNotTurnedIntoInfiniteLatencies) {
+  FewShotDevice device;
+  device.space = "nb201";
+  device.feature_names = {"bias", "log_mflops"};
+  device.weights = {0.5, 1.0};
+  device.reference_device = "pixel3";
+  const auto dir = std::filesystem::temp_directory_path() / ("hwnas_few_shot_damaged_" + std::to_string(::getpid()));
+  device.save(dir);
+  const auto with_weights = [&](const std::string& weights_json) {
+    std::ifstream in(dir / "manifest.json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find("\"weights\"");
+    text.replace(at, text.find(']', at) + 1 - at, "\"weights\": " + weights_json);
+    std::ofstream(dir / "manifest.json", std::ios::trunc) << text;
+  };
+  with_weights("[0.5, \"x\"]");
+  EXPECT_NE(error_of([&] { FewShotDevice::load(dir); }).find("manifest.json: weights[1] is \"x\", expected a finite number"),
+            std::string::npos);
+  // Finite weights that overflow exp() on a real encoding: the answer is an error, never "inf ms".
+  with_weights("[0.5, 1e300]");
+  const FewShotDevice damaged = FewShotDevice::load(dir);
+  const std::string message = error_of([&] { damaged.predict({1.0, 2.0, 1.0, 3.0}); });
+  EXPECT_NE(message.find("architecture 1 of this call is predicted at inf ms"), std::string::npos) << message;
+  with_weights("[0.5, 1.0]");
+  EXPECT_NEAR(FewShotDevice::load(dir).predict({1.0, 2.0})[0], std::exp(2.5), 1e-12);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(FewShot, MeasurementNoiseAloneDoesNotMoveTheStartingHead) {

@@ -203,7 +203,15 @@ std::vector<double> FewShotDevice::predict(const std::vector<double>& encoded) c
   const auto x = as_matrix(encoded, weights.size());
   const Eigen::VectorXd z = x * Eigen::Map<const Eigen::VectorXd>(weights.data(), static_cast<Eigen::Index>(weights.size()));
   std::vector<double> ms(static_cast<std::size_t>(z.size()));
-  for (Eigen::Index i = 0; i < z.size(); ++i) ms[static_cast<std::size_t>(i)] = std::exp(z[i]);
+  for (Eigen::Index i = 0; i < z.size(); ++i) {
+    ms[static_cast<std::size_t>(i)] = std::exp(z[i]);
+    // Calibrated weights keep log-latencies within a few units of the samples'; an overflow means a
+    // manifest edited or damaged past what load() can tell, and an "inf ms" answer would mislead.
+    if (!std::isfinite(ms[static_cast<std::size_t>(i)]) || ms[static_cast<std::size_t>(i)] <= 0)
+      fail("few-shot device of {} (calibrated from {}): architecture {} of this call is predicted at {} ms: its "
+           "weights are damaged; calibrate it again",
+           space, reference_device, i + 1, ms[static_cast<std::size_t>(i)]);
+  }
   return ms;
 }
 
@@ -242,7 +250,13 @@ FewShotDevice FewShotDevice::load(const std::filesystem::path& dir) {
     d.space = j.at("space").get<std::string>();
     d.local_predictors = j.at("local_predictors").get<std::string>();
     d.feature_names = j.at("feature_names").get<std::vector<std::string>>();
-    d.weights = j.at("weights").get<std::vector<double>>();
+    const auto& weights = j.at("weights");
+    if (!weights.is_array()) fail("{}: 'weights' is {}, expected a list of numbers", file, weights.dump());
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      if (!weights[i].is_number() || !std::isfinite(weights[i].get<double>()))
+        fail("{}: weights[{}] is {}, expected a finite number", file, i, weights[i].dump());
+      d.weights.push_back(weights[i].get<double>());
+    }
     d.reference_device = j.at("reference_device").get<std::string>();
     d.reference_spearman = j.at("reference_spearman").get<double>();
     d.ridge = j.at("ridge").get<double>();
