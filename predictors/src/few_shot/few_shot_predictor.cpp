@@ -203,14 +203,14 @@ std::vector<double> FewShotDevice::predict(const std::vector<double>& encoded) c
   const auto x = as_matrix(encoded, weights.size());
   const Eigen::VectorXd z = x * Eigen::Map<const Eigen::VectorXd>(weights.data(), static_cast<Eigen::Index>(weights.size()));
   std::vector<double> ms(static_cast<std::size_t>(z.size()));
-  for (Eigen::Index i = 0; i < z.size(); ++i) {
-    ms[static_cast<std::size_t>(i)] = std::exp(z[i]);
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    ms[i] = std::exp(z[static_cast<Eigen::Index>(i)]);
     // Calibrated weights keep log-latencies within a few units of the samples'; an overflow means a
     // manifest edited or damaged past what load() can tell, and an "inf ms" answer would mislead.
-    if (!std::isfinite(ms[static_cast<std::size_t>(i)]) || ms[static_cast<std::size_t>(i)] <= 0)
+    if (!std::isfinite(ms[i]) || ms[i] <= 0)
       fail("few-shot device of {} (calibrated from {}): architecture {} of this call is predicted at {} ms: its "
            "weights are damaged; calibrate it again",
-           space, reference_device, i + 1, ms[static_cast<std::size_t>(i)]);
+           space, reference_device, i + 1, ms[i]);
   }
   return ms;
 }
