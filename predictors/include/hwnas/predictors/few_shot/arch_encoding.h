@@ -41,10 +41,12 @@ struct EncodingOptions {
 /// architecture. On NB201 (mean of 20 draws) it lifts the share within ±10% from 87.2% to 90.1% (N = 10)
 /// and 87.6% to 90.0% (N = 20) over the local latency alone, Spearman 0.974 -> 0.977 and 0.976 -> 0.978;
 /// synflow adds nothing; adding the kernel mix too gives 89.9% and 90.2%, no clear gain for its cost.
-/// Every proxy of the NB201 table (the data pass's and zen too) gives 90.4% and 90.2%, Spearman 0.979
+/// Every proxy of the NB201 table (the data pass's and zen too) gave 90.4% and 90.2%, Spearman 0.979
 /// and 0.978, but no subset of them beside l2_norm (naswot, jacob_cov, the gradient proxies) moves a
 /// figure, and without l2_norm they lose 2%: too fragile a gain to make every prediction outside the
-/// table wait for a data pass. FBNet is at 99.5-99.6% with every encoding.
+/// table wait for a data pass. With grasp in the table too (2026-11-25) every proxy gives 90.1% and
+/// 90.1%, Spearman 0.977 and 0.978: no better than l2_norm alone. FBNet is at 99.5-99.6% with every
+/// encoding.
 EncodingOptions default_encoding_options(const spaces::SearchSpace& space);
 
 class ArchEncoder {
