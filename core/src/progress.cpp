@@ -11,11 +11,14 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
-ProgressLine::ProgressLine(bool enabled, double min_interval_seconds, std::FILE* stream)
+ProgressLine::ProgressLine(bool enabled, double min_interval_seconds, std::FILE* stream,
+                           double log_max_silence_seconds)
     : stream_(stream),
       enabled_(enabled && stream != nullptr),
       terminal_(stream != nullptr && ::isatty(::fileno(stream)) == 1),
-      min_interval_(min_interval_seconds) {}
+      min_interval_(min_interval_seconds),
+      log_max_silence_(log_max_silence_seconds),
+      last_(std::chrono::steady_clock::now()) {}
 
 ProgressLine::~ProgressLine() { finish(); }
 
@@ -29,7 +32,7 @@ bool ProgressLine::due(std::size_t done, std::size_t total) const {
   if (!enabled_) return false;
   if (done >= total) return true;
   if (terminal_) return due();
-  return done * 10 / total > last_tenth_;
+  return done * 10 / total > last_tenth_ || seconds_since(last_) >= log_max_silence_;
 }
 
 void ProgressLine::update(std::string_view text, bool force) {

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -34,6 +36,25 @@ TEST(ProgressLine, InALogWritesOneLineEachTenthAndTheCompletion) {
   }
   // 95 steps cross a new tenth at 10, 19, 29, 38, 48, 57, 67, 76, 86; the 95th is the completion.
   EXPECT_EQ(log.text(), "10/95\n19/95\n29/95\n38/95\n48/95\n57/95\n67/95\n76/95\n86/95\n95/95\n");
+}
+
+TEST(ProgressLine, InALogAlsoWritesALineWhenATenthTakesLongerThanTheLongestSilence) {
+  LogFile log;
+  {
+    ProgressLine patient(true, 0.25, log.file.get());  // the default: 5 minutes
+    patient.update("1/1000", 1, 1000);
+    patient.update("2/1000", 2, 1000);  // no tenth crossed, no silence yet: nothing
+  }
+  EXPECT_EQ(log.text(), "");
+  {
+    ProgressLine quick(true, 0.25, log.file.get(), /*log_max_silence_seconds=*/0.5);
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    quick.update("3/1000", 3, 1000);  // silent since it was made
+    quick.update("4/1000", 4, 1000);  // just written: not again yet
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    quick.update("5/1000", 5, 1000);
+  }
+  EXPECT_EQ(log.text(), "3/1000\n5/1000\n");
 }
 
 TEST(ProgressLine, StartsEachNewStageAfreshAndHandlesAnEmptyOne) {
