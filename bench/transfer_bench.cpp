@@ -146,8 +146,7 @@ Scores score(PredictorSet& set, const TargetData& target, bool per_type) {
   s.networks = accuracy_report(predicted, truth);
   if (per_type) {
     if (const auto& c = set.correction())
-      fmt::print("    networks: correction {:.4f} x sum {:+.4f} ms/kernel {:+.3f} ms\n", c->scale, c->overhead_ms_per_kernel,
-                 c->constant_ms);
+      fmt::print("    networks: correction {}\n", to_string(*c));
     for (const auto& [group, values] : groups)
       fmt::print("    {:<10} {}\n", group, accuracy_report(values.first, values.second).to_string());
   }

@@ -149,12 +149,13 @@ void calibrate_platform(const CalibrateArgs& args) {
     const std::string terms =
         report.correction->networks < predictors::CorrectionFitReport::kMinNetworksForAllTerms
             ? fmt::format("scale {:.3f}; too few networks for the other terms", c.scale)
-            : fmt::format("scale {:.3f}, {:+.4f} ms per kernel, {:+.3f} ms", c.scale, c.overhead_ms_per_kernel,
-                          c.constant_ms);
+            : predictors::to_string(c);
     fmt::print("whole networks: {} measured; correction fitted on {} ({}); the other {}:\n  corrected  {}\n  plain sum  "
                "{}\n",
                report.networks, report.correction->networks, terms, report.networks_held_out.count,
                report.networks_held_out.to_string(), report.networks_held_out_plain_sum.to_string());
+    if (const std::string verdict = report.correction->type_scales_verdict(); !verdict.empty())
+      fmt::print("  {}\n", verdict);
   }
   else if (!options.networks_per_space.empty())
     fmt::print("whole networks: {} measured, too few to fit a correction (networks are predicted as kernel sums)\n",

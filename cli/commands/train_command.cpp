@@ -86,12 +86,11 @@ void add_train_command(CLI::App& app) {
                    "e.g. configs/campaign_networks_{}.yaml)\n",
                    name);
       } else {
-        fmt::print("per-model correction on {} measured networks: latency = {:.4f} x kernel sum {:+.4f} ms/kernel "
-                   "{:+.3f} ms; ±10% {:.1f}% -> {:.1f}%, MAPE {:.2f}% -> {:.2f}% (on the networks fitted; `hwnas "
-                   "eval` reports the held-out half)\n",
-                   fit->networks, fit->correction.scale, fit->correction.overhead_ms_per_kernel,
-                   fit->correction.constant_ms, 100 * fit->before.within_10, 100 * fit->after.within_10,
-                   100 * fit->before.mape, 100 * fit->after.mape);
+        fmt::print("per-model correction on {} measured networks: latency = {}; ±10% {:.1f}% -> {:.1f}%, MAPE {:.2f}% -> "
+                   "{:.2f}% (on the networks fitted; `hwnas eval` reports the held-out half)\n",
+                   fit->networks, predictors::to_string(fit->correction), 100 * fit->before.within_10,
+                   100 * fit->after.within_10, 100 * fit->before.mape, 100 * fit->after.mape);
+        if (const std::string verdict = fit->type_scales_verdict(); !verdict.empty()) fmt::print("  {}\n", verdict);
         if (!fit->excluded.empty())
           fmt::print("  left out of the fit, their measured / kernel-sum ratio over {}x off the median: {}\n",
                      predictors::CorrectionFitReport::kMaxRatioFromMedian, fmt::join(fit->excluded, ", "));

@@ -43,7 +43,8 @@ TokenId token_id(const std::string& token) {
 
 /// What is kept of one piece: its predicted kernels, and what the cut check needs to know of its ends.
 struct PieceCost {
-  double kernel_ms = 0;  ///< Σ of its kernels' predicted latencies (no correction)
+  /// Σ of its kernels' PredictorSet::in_network_ms(); the rest of the correction applies to whole networks.
+  double scaled_ms = 0;
   std::uint32_t kernels = 0;
   bool empty = false;               ///< no ops: the tensor it reads passes through
   TokenId out_token = kNoToken;     ///< token of the op producing its output
@@ -170,7 +171,7 @@ std::vector<double> ArchLatencyPredictor::predict(std::span<const spaces::Arch> 
       }
       const auto ms = set_.kernel_latencies(kernels);
       for (std::size_t b = 0, k = 0; b < built.size(); ++b)
-        for (; k < kernel_end[b]; ++k) built[b].kernel_ms += ms[k];
+        for (; k < kernel_end[b]; ++k) built[b].scaled_ms += set_.in_network_ms(kernels[k].type, ms[k]);
       {
         std::unique_lock lock(impl.mutex);
         if (impl.pieces.size() + built.size() > kCapacity) impl.pieces.clear();
@@ -193,7 +194,7 @@ std::vector<double> ArchLatencyPredictor::predict(std::span<const spaces::Arch> 
       double sum = 0;
       std::size_t count = 0;
       for (const PieceCost& piece : network) {
-        sum += piece.kernel_ms;
+        sum += piece.scaled_ms;
         count += piece.kernels;
       }
       out[begin + i] = set_.network_latency(sum, count);

@@ -209,7 +209,8 @@ void PredictorSet::save(const fs::path& dir) const {
   if (correction_)
     manifest["correction"] = {{"scale", correction_->scale},
                               {"overhead_ms_per_kernel", correction_->overhead_ms_per_kernel},
-                              {"constant_ms", correction_->constant_ms}};
+                              {"constant_ms", correction_->constant_ms},
+                              {"type_scales", correction_->type_scales}};
   // Manifest last, through a rename: a directory with a manifest is a complete one.
   const fs::path tmp = dir / (std::string(kManifest) + ".tmp");
   {
@@ -243,8 +244,9 @@ PredictorSet PredictorSet::load(const fs::path& dir) {
     if (!manifest.is_object() || manifest.value("format", std::string()) != kFormatName)
       fail("{}: not a predictor set manifest (expected \"format\": \"{}\")", where, kFormatName);
     const int version = manifest.at("format_version").get<int>();
-    if (version != kFormatVersion)
-      fail("{}: format version {} is not supported (this build reads version {})", where, version, kFormatVersion);
+    if (version < kOldestReadableFormatVersion || version > kFormatVersion)
+      fail("{}: format version {} is not supported (this build reads versions {} to {})", where, version,
+           kOldestReadableFormatVersion, kFormatVersion);
     const int schema = manifest.at("feature_schema_version").get<int>();
     if (schema != KernelFeatures::kVersion)
       fail("{}: feature schema version {} does not match this build's feature schema version {}: retrain the "
@@ -286,9 +288,19 @@ PredictorSet PredictorSet::load(const fs::path& dir) {
     if (manifest.contains("correction") && !manifest.at("correction").is_null()) {
       const json& c = manifest.at("correction");
       // The per-kernel and constant terms take either sign (latency_correction_fit.h); the scale cannot.
-      set.set_correction(LatencyCorrection{manifest_number(c, "correction", "scale", NumberRange::kPositive, where),
-                                           manifest_number(c, "correction", "overhead_ms_per_kernel", NumberRange::kAny, where),
-                                           manifest_number(c, "correction", "constant_ms", NumberRange::kAny, where)});
+      LatencyCorrection correction{manifest_number(c, "correction", "scale", NumberRange::kPositive, where),
+                                   manifest_number(c, "correction", "overhead_ms_per_kernel", NumberRange::kAny, where),
+                                   manifest_number(c, "correction", "constant_ms", NumberRange::kAny, where),
+                                   {}};
+      if (c.contains("type_scales")) {
+        const json& scales = c.at("type_scales");
+        if (!scales.is_object()) fail("{}: 'correction.type_scales' is {}, expected an object", where, scales.dump());
+        // A type's scale may be 0 (a kernel that costs nothing inside a network), never negative.
+        for (const auto& [type, value] : scales.items())
+          correction.type_scales[type] =
+              manifest_number(scales, "correction.type_scales", type.c_str(), NumberRange::kNonNegative, where);
+      }
+      set.set_correction(std::move(correction));
     }
     if (manifest.contains("training") && !manifest.at("training").is_null()) {
       const json& t = manifest.at("training");
@@ -465,7 +477,7 @@ std::vector<double> PredictorSet::kernel_latencies(const std::vector<Kernel>& ke
 double PredictorSet::predict_kernels(const std::vector<Kernel>& kernels) const {
   const auto ms = kernel_latencies(kernels);
   double sum = 0;
-  for (double v : ms) sum += v;
+  for (std::size_t i = 0; i < kernels.size(); ++i) sum += in_network_ms(kernels[i].type, ms[i]);
   return network_latency(sum, kernels.size());
 }
 
@@ -480,7 +492,7 @@ std::vector<double> PredictorSet::predict_many(const std::vector<std::vector<Ker
   std::size_t at = 0;
   for (const auto& net : networks) {
     double sum = 0;
-    for (std::size_t i = 0; i < net.size(); ++i) sum += ms[at++];
+    for (const Kernel& kernel : net) sum += in_network_ms(kernel.type, ms[at++]);
     out.push_back(network_latency(sum, net.size()));
   }
   return out;

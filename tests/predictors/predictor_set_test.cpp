@@ -85,7 +85,8 @@ class PredictorSetTest : public ::testing::Test {
     auto fallback = std::make_unique<LinearRegressor>();
     fallback->fit(all, {}, {});
     set.set_fallback(std::move(fallback));
-    set.set_correction(LatencyCorrection{1.0, 0.01, 0.5});
+    // add costs nothing inside a network, fc two and a half times what it costs alone; other types 1.2x.
+    set.set_correction(LatencyCorrection{1.2, 0.01, 0.5, {{"add", 0.0}, {"fc", 2.5}}});
     return set;
   }
 
@@ -133,6 +134,7 @@ TEST_F(PredictorSetTest, SaveLoadRoundTripsEverything) {
   ASSERT_TRUE(back.correction().has_value());
   EXPECT_EQ(back.correction()->overhead_ms_per_kernel, 0.01);
   EXPECT_EQ(back.correction()->constant_ms, 0.5);
+  EXPECT_EQ(back.correction()->type_scales, set_->correction()->type_scales);
   const auto kernels = mixed();
   EXPECT_EQ(back.kernel_latencies(kernels), set_->kernel_latencies(kernels));
   EXPECT_EQ(back.predict_kernels(kernels), set_->predict_kernels(kernels));
@@ -146,13 +148,13 @@ TEST_F(PredictorSetTest, SaveLoadRoundTripsEverything) {
 TEST_F(PredictorSetTest, NetworkLatencyIsTheCorrectedSumOfKernels) {
   const auto kernels = mixed();  // 6 types x 3 kernels
   const auto each = set_->kernel_latencies(kernels);
-  double sum = 0;
-  for (double v : each) {
-    EXPECT_GT(v, 0);
-    sum += v;
+  // correction: each kernel at its type's scale (add 0, fc 2.5, the rest 1.2), + 0.01 ms · 18 kernels + 0.5 ms
+  double scaled_sum = 0;
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    EXPECT_GT(each[i], 0);
+    scaled_sum += (kernels[i].type == "add" ? 0.0 : kernels[i].type == "fc" ? 2.5 : 1.2) * each[i];
   }
-  // correction: 1.0 · Σ + 0.01 ms · 18 kernels + 0.5 ms
-  EXPECT_NEAR(set_->predict_kernels(kernels), sum + 0.01 * 18 + 0.5, 1e-12);
+  EXPECT_NEAR(set_->predict_kernels(kernels), scaled_sum + 0.01 * 18 + 0.5, 1e-12);
   for (std::size_t i = 0; i < kernels.size(); ++i) EXPECT_EQ(set_->predict_kernel(kernels[i]), each[i]);
 
   const std::vector<std::vector<Kernel>> networks = {kernels, {kernels.begin(), kernels.begin() + 4}, {}};
@@ -279,6 +281,20 @@ TEST_F(PredictorSetTest, UnsupportedFormatVersion) {
   fs::remove_all(dir);
 }
 
+TEST_F(PredictorSetTest, AVersionOneSetReadsAsOneScaleForEveryType) {
+  // Sets written before per-type scales existed: no "type_scales", format version 1.
+  const fs::path dir = copy_of_saved("version1");
+  auto j = read_manifest(dir);
+  j["format_version"] = 1;
+  j["correction"].erase("type_scales");
+  write_manifest(dir, j);
+  const PredictorSet back = PredictorSet::load(dir);
+  ASSERT_TRUE(back.correction().has_value());
+  EXPECT_TRUE(back.correction()->type_scales.empty());
+  EXPECT_EQ(back.correction()->scale_of("fc"), 1.2);
+  fs::remove_all(dir);
+}
+
 TEST_F(PredictorSetTest, FeatureSchemaMismatchNamesBothVersions) {
   const fs::path dir = copy_of_saved("schema");
   auto j = read_manifest(dir);
@@ -310,6 +326,10 @@ TEST_F(PredictorSetTest, NonsenseNumbersInTheManifestAreRefusedByTheirPath) {
   expect_mentions(load_error(), "'correction.constant_ms' is null, expected a finite number");
   write_with("/kernels/fc/domain", {{"max_mflops", -1.0}, {"max_mb_read", 1.0}, {"max_in_kelements", 1.0}});
   expect_mentions(load_error(), "'kernels.fc.domain.max_mflops' is -1.0, expected a non-negative number");
+  write_with("/correction/type_scales/fc", -1);
+  expect_mentions(load_error(), "'correction.type_scales.fc' is -1, expected a non-negative number");
+  write_with("/correction/type_scales", {1.0, 2.0});
+  expect_mentions(load_error(), "'correction.type_scales' is [1.0,2.0], expected an object");
   // A negative per-kernel term is legitimate (latency_correction_fit.h) and loads.
   write_with("/correction/overhead_ms_per_kernel", -0.01);
   EXPECT_EQ(PredictorSet::load(dir).correction()->overhead_ms_per_kernel, -0.01);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <random>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -201,6 +202,69 @@ TEST(Correction, RecoversAKnownLawFromNetworks) {
   EXPECT_EQ(few.correction.constant_ms, 0.0);
   networks.resize(2);
   EXPECT_NE(error_of([&] { fit_latency_correction(set, networks); }).find("at least 3"), std::string::npos);
+}
+
+/// The linear-regressor set of the shipped kernels: fast to train, and any set will do to give kernels
+/// latencies that a made-up network law is written in.
+const PredictorSet& linear_set() {
+  static const PredictorSet set = [] {
+    TrainOptions options;
+    options.regressor = "linear";
+    return train_kernel_predictors(shipped().kernels, "libtorch-cpu-t1", default_fusion_rules("libtorch-cpu-t1"), options);
+  }();
+  return set;
+}
+
+/// `count` NB201 networks "measured" at Σ scale(type) · predicted kernel latency + 0.01 ms per kernel
+/// + 0.5 ms, times 1 + noise · u with u uniform in [-1, 1] (fixed seed).
+std::vector<MeasuredNetwork> networks_following(const std::function<double(const std::string&)>& scale, double noise) {
+  const PredictorSet& set = linear_set();
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::vector<MeasuredNetwork> networks;
+  for (auto& n : sample_space_networks("nb201", 60, 5)) {
+    MeasuredNetwork net{n.key, "nb201", 0, 0, decompose(n.graph, set.fusion_rules())};
+    const auto ms = set.kernel_latencies(net.kernels);
+    double law = 0.01 * static_cast<double>(net.kernels.size()) + 0.5;
+    for (std::size_t k = 0; k < ms.size(); ++k) law += scale(net.kernels[k].type) * ms[k];
+    net.measured_ms = law * (1 + noise * u(rng));
+    networks.push_back(std::move(net));
+  }
+  return networks;
+}
+
+TEST(Correction, PerTypeScalesRecoverALawWhereKernelTypesCostANetworkDifferently) {
+  // Convolutions cost a network 1.3x what they cost alone, average pools half, the rest 1.1x.
+  const auto scale = [](const std::string& type) { return type == "conv" ? 1.3 : type == "avgpool" ? 0.5 : 1.1; };
+  const auto fit = fit_latency_correction(linear_set(), networks_following(scale, 0.0));
+  EXPECT_LT(fit.cv_mape_type_scales, CorrectionFitReport::kMaxCvRatio * fit.cv_mape_one_scale);
+  ASSERT_FALSE(fit.correction.type_scales.empty()) << fit.type_scales_verdict();
+  EXPECT_NEAR(fit.correction.scale_of("conv"), 1.3, 0.01);
+  // Average pools are a small share of these networks, and relu and batch norm follow every conv:
+  // the three trade a little of their scales for one another at no cost in fit.
+  EXPECT_NEAR(fit.correction.scale_of("avgpool"), 0.5, 0.05);
+  EXPECT_LT(fit.after.mape, 0.001);
+  EXPECT_NE(fit.type_scales_verdict().find("per-type scales: cross-validated MAPE"), std::string::npos);
+  // One scale for all cannot follow it.
+  EXPECT_GT(fit.cv_mape_one_scale, 0.01);
+}
+
+TEST(Correction, NetworksFollowingOneScaleKeepOneScale) {
+  // 1.2x for every type, measured with ±3% noise: per-type scales would only fit the noise.
+  const auto fit = fit_latency_correction(linear_set(), networks_following([](const std::string&) { return 1.2; }, 0.03));
+  EXPECT_TRUE(fit.correction.type_scales.empty()) << to_string(fit.correction);
+  EXPECT_NEAR(fit.correction.scale, 1.2, 0.05);
+  EXPECT_NE(fit.type_scales_verdict().find("one scale for every kernel type"), std::string::npos);
+}
+
+TEST(Correction, NoKernelTypeCostsANetworkLessThanNothing) {
+  // Average pools that would have to cost -1x what they cost alone: the type is held at 0, never
+  // negative. (Not adds: every NB201 network has the same adds, so their scale and the constant are one.)
+  const auto scale = [](const std::string& type) { return type == "avgpool" ? -1.0 : type == "conv" ? 1.3 : 1.0; };
+  const auto fit = fit_latency_correction(linear_set(), networks_following(scale, 0.0));
+  ASSERT_FALSE(fit.correction.type_scales.empty()) << fit.type_scales_verdict();
+  EXPECT_EQ(fit.correction.scale_of("avgpool"), 0.0) << to_string(fit.correction);
+  for (const auto& [type, s] : fit.correction.type_scales) EXPECT_GE(s, 0.0) << type;
 }
 
 TEST(ShippedPredictors, PredictHeldOutMeasuredNetworksAndRefuseAnotherHost) {

@@ -3,11 +3,12 @@
 /// those kernels, the feature schema version they were trained with, the platform's identity, training
 /// metrics, and an optional model-level correction. Saved as a directory; predicts with a shared cache.
 ///
-/// Directory layout (format version 1):
+/// Directory layout (format version 2; version 1, which has no "type_scales", is read too):
 ///   manifest.json      {"format": "hwnas-predictor-set", "format_version", "feature_schema_version",
 ///                       "feature_names", "platform", "fingerprint", "fusion_rules": "fusion_rules.yaml",
 ///                       "kernels": {type: {"file", "regressor", "metrics", "domain"}}, "fallback": {"file", "regressor"}
-///                       or null, "correction": {"scale", "overhead_ms_per_kernel", "constant_ms"} or null,
+///                       or null, "correction": {"scale", "overhead_ms_per_kernel", "constant_ms",
+///                       "type_scales": {type: scale}} or null (LatencyCorrection),
 ///                       "training": {"regressor", "seed", "train_fraction", "validation_fraction",
 ///                       "campaigns", "kernels", "networks"} or null}
 ///   <type>.cbor        one regressor per kernel type (KernelRegressor::save, CBOR)
@@ -40,24 +41,12 @@
 #include "hwnas/core/graph.h"
 #include "hwnas/predictors/kernels/fusion_rules.h"
 #include "hwnas/predictors/kernels/kernel.h"
+#include "hwnas/predictors/latency_correction.h"
 #include "hwnas/predictors/regressors/accuracy.h"
 #include "hwnas/predictors/regressors/kernel_domain.h"
 #include "hwnas/predictors/regressors/kernel_regressor.h"
 
 namespace hwnas::predictors {
-
-/// Model-level correction fitted from measured whole networks:
-/// latency = scale · Σ kernel latencies + overhead_ms_per_kernel · n_kernels + constant_ms (never below
-/// kMinLatencyMs).
-struct LatencyCorrection {
-  double scale = 1.0;
-  double overhead_ms_per_kernel = 0.0;
-  double constant_ms = 0.0;
-  double apply(double kernel_sum_ms, std::size_t n_kernels) const {
-    const double ms = scale * kernel_sum_ms + overhead_ms_per_kernel * static_cast<double>(n_kernels) + constant_ms;
-    return ms > kMinLatencyMs ? ms : kMinLatencyMs;
-  }
-};
 
 /// How a set was trained: what `hwnas eval` needs to rebuild the same held-out split.
 struct TrainingInfo {
@@ -80,7 +69,9 @@ struct CacheStats {
 
 class PredictorSet {
  public:
-  static constexpr int kFormatVersion = 1;
+  static constexpr int kFormatVersion = 2;
+  /// Version 1 sets predate the correction's per-type scales and read as having none.
+  static constexpr int kOldestReadableFormatVersion = 1;
   static constexpr std::size_t kCacheCapacity = std::size_t{1} << 22;
 
   /// `fingerprint` is opaque to the set: JSON text (stored as JSON, read back in compact form) or any
@@ -97,7 +88,7 @@ class PredictorSet {
                      AccuracyReport metrics = {}, KernelDomain domain = KernelDomain::unbounded());
   /// The regressor for kernel types without one of their own and no sibling (see the file comment).
   void set_fallback(std::unique_ptr<KernelRegressor> regressor);
-  void set_correction(std::optional<LatencyCorrection> correction) { correction_ = correction; }
+  void set_correction(std::optional<LatencyCorrection> correction) { correction_ = std::move(correction); }
   void set_training_info(std::optional<TrainingInfo> info) { training_ = std::move(info); }
 
   const std::string& platform() const { return platform_; }
@@ -142,10 +133,15 @@ class PredictorSet {
   std::vector<double> kernel_latencies(const std::vector<Kernel>& kernels) const;
   /// A network's latency (ms): Σ kernel latencies, with the correction applied if one is set.
   double predict_kernels(const std::vector<Kernel>& kernels) const;
-  /// A network's latency (ms) from the sum of its `n_kernels` predicted kernel latencies: the sum itself,
-  /// or the correction applied to it if one is set.
-  double network_latency(double kernel_sum_ms, std::size_t n_kernels) const {
-    return correction_ ? correction_->apply(kernel_sum_ms, n_kernels) : kernel_sum_ms;
+  /// What a kernel of `kernel_type` predicted at `kernel_ms` alone adds to a network's scaled sum: the
+  /// correction's scale of that type times kernel_ms, or kernel_ms when the set has no correction.
+  double in_network_ms(std::string_view kernel_type, double kernel_ms) const {
+    return correction_ ? correction_->scale_of(kernel_type) * kernel_ms : kernel_ms;
+  }
+  /// A network's latency (ms) from the Σ in_network_ms() of its `n_kernels` kernels: the sum itself, or
+  /// the correction applied to it if one is set.
+  double network_latency(double scaled_sum_ms, std::size_t n_kernels) const {
+    return correction_ ? correction_->apply(scaled_sum_ms, n_kernels) : scaled_sum_ms;
   }
   /// predict_kernels() of many networks at once: the uncached kernels of all of them are grouped by
   /// serving regressor and each group evaluated in one batched call.
