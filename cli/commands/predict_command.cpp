@@ -19,18 +19,29 @@ namespace hwnas::cli {
 namespace {
 
 /// One kernel per line: what ran, which regressor answered, and its share of the total.
+/// Every kernel with its predicted latency alone and what it adds to the network under the set's
+/// correction (its type's scale: on some engines a kernel costs a network more or less than alone).
 void print_kernels(const predictors::PredictorSet& set, const std::vector<predictors::Kernel>& kernels) {
   const auto ms = set.kernel_latencies(kernels);
-  double total = 0;
-  for (double v : ms) total += v;
-  fmt::print("{:>4} {:<16} {:<16} {:>5} {:>5} {:>5} {:>5} {:>2} {:>2} {:>10} {:>6}\n", "#", "kernel", "predicted by", "h",
-             "w", "cin", "cout", "k", "s", "ms", "share");
+  double alone = 0, in_network = 0;
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    alone += ms[i];
+    in_network += set.in_network_ms(kernels[i].type, ms[i]);
+  }
+  fmt::print("{:>4} {:<16} {:<16} {:>5} {:>5} {:>5} {:>5} {:>2} {:>2} {:>10} {:>10} {:>6}\n", "#", "kernel", "predicted by",
+             "h", "w", "cin", "cout", "k", "s", "ms alone", "in network", "share");
   for (std::size_t i = 0; i < kernels.size(); ++i) {
     const auto& c = kernels[i].config;
-    fmt::print("{:>4} {:<16} {:<16} {:>5} {:>5} {:>5} {:>5} {:>2} {:>2} {:>10.4f} {:>5.1f}%\n", i, kernels[i].type,
-               set.serving_type(kernels[i].type), c.h ? c.h : c.seq_len, c.w, c.cin, c.cout, c.kernel, c.stride, ms[i],
-               100 * ms[i] / total);
+    const double scaled = set.in_network_ms(kernels[i].type, ms[i]);
+    fmt::print("{:>4} {:<16} {:<16} {:>5} {:>5} {:>5} {:>5} {:>2} {:>2} {:>10.4f} {:>10.4f} {:>5.1f}%\n", i,
+               kernels[i].type, set.serving_type(kernels[i].type), c.h ? c.h : c.seq_len, c.w, c.cin, c.cout, c.kernel,
+               c.stride, ms[i], scaled, in_network > 0 ? 100 * scaled / in_network : 0.0);
   }
+  if (const auto& correction = set.correction())
+    fmt::print("sum alone {:.4f} ms; sum in network {:.4f} ms, plus {:+.4f} ms x {} kernels and {:+.3f} ms (per-model "
+               "correction: {})\n",
+               alone, in_network, correction->overhead_ms_per_kernel, kernels.size(), correction->constant_ms,
+               predictors::to_string(*correction));
 }
 
 void write_latencies(const spaces::SearchSpace& space, const std::vector<spaces::Arch>& archs,

@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -172,6 +172,45 @@ TEST(Cli, PredictsArchitecturesACsvOfThemAndTorchScriptModels) {
   const CliRun wrong_shape = hwnas("predict --model " + model.string() + " --input 1,1,64,64");
   EXPECT_NE(wrong_shape.exit_code, 0);
   EXPECT_TRUE(contains(wrong_shape.output, "hwnas: error: ")) << wrong_shape.output;
+}
+
+TEST(Cli, ExplainShowsEachKernelAloneAndWhatItAddsToTheNetwork) {
+  // On frozen TorchScript a relu after a convolution runs inside the convolution's oneDNN group: the
+  // shipped set's correction gives relu a scale of 0, so it adds nothing to the network.
+  const CliRun run = hwnas(
+      "predict --predictors torchscript-cpu-t1 --space nb201 --arch "
+      "'|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|' --explain");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  std::istringstream lines(run.output);
+  std::string line;
+  double alone = 0, in_network = 0, footer_alone = -1, footer_in_network = -1, overhead = 0, constant = 0, total = -1;
+  std::size_t kernels = 0, relus = 0, footer_kernels = 0;
+  while (std::getline(lines, line)) {
+    std::istringstream in(line);
+    std::size_t index;
+    std::string type, by, h, w, cin, cout, k, stride;
+    double ms, scaled;
+    if (in >> index >> type >> by >> h >> w >> cin >> cout >> k >> stride >> ms >> scaled) {
+      ++kernels;
+      alone += ms;
+      in_network += scaled;
+      if (type == "relu") {
+        ++relus;
+        EXPECT_GT(ms, 0) << line;
+        EXPECT_EQ(scaled, 0.0) << line;
+      }
+    } else if (std::sscanf(line.c_str(), "sum alone %lf ms; sum in network %lf ms, plus %lf ms x %zu kernels and %lf ms",
+                           &footer_alone, &footer_in_network, &overhead, &footer_kernels, &constant) == 5) {
+    } else if (const auto at = line.find(": "); at != std::string::npos && contains(line, "ms predicted on")) {
+      total = std::stod(line.substr(at + 2));
+    }
+  }
+  EXPECT_GT(relus, 0u);
+  EXPECT_EQ(footer_kernels, kernels);
+  // Rows are printed to 0.1 us; the footer and the total to the same rounding.
+  EXPECT_NEAR(footer_alone, alone, 1e-4 * static_cast<double>(kernels));
+  EXPECT_NEAR(footer_in_network, in_network, 1e-4 * static_cast<double>(kernels));
+  EXPECT_NEAR(total, footer_in_network + overhead * static_cast<double>(kernels) + constant, 1e-3 + 1e-4 * static_cast<double>(kernels));
 }
 
 TEST(Cli, PredictorSetProblemsAreOneClearError) {
