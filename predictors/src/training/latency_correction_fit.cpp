@@ -1,6 +1,5 @@
 #include "hwnas/predictors/training/latency_correction_fit.h"
 
-#include <algorithm>
 #include <cmath>
 #include <map>
 
